@@ -1,0 +1,1 @@
+"""Households, budgets, referrals, entitlements, goal contracts and cards."""

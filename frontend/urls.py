@@ -1,0 +1,17 @@
+"""Pages for people. Each area keeps its routes in its own module."""
+from django.urls import include, path
+
+from .views import core
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("connexion/", core.login, name="login"),
+    path("deconnexion/", core.logout, name="logout"),
+    path("mot-de-passe/", core.password_change, name="password_change"),
+]
+
+urlpatterns += [
+    path("", include("frontend.urls_beneficiaries")),
+    path("", include("frontend.urls_stock")),
+    path("", include("frontend.urls_counter")),
+]

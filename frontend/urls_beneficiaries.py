@@ -1,0 +1,3 @@
+"""Pages of the beneficiaries area."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the counter area."""
+
+urlpatterns: list = []

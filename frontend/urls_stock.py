@@ -1,0 +1,3 @@
+"""Pages of the stock area."""
+
+urlpatterns: list = []

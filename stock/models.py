@@ -1,0 +1,1 @@
+"""Catalogue, lots, the movement ledger, donations, purchases, waste and stocktakes."""
