@@ -17,6 +17,8 @@ NAVIGATION = [
     ("Réception", "donation_receive_list", "donation.receive"),
     ("Inventaires", "stocktake_list", "stock.manage"),
     ("Rapports", "reports", "reports.view"),
+    ("Bilans mensuels", "statement_list", "reports.view"),
+    ("Notifications", "notification_list", "notifications.view"),
 ]
 
 

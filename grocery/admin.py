@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEntry, PartnerOrganisation, Site, User
+from .models import AuditEntry, JobRun, JobSettings, Notification, PartnerOrganisation, Site, User
 
 
 @admin.register(User)
@@ -36,4 +36,33 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ("task", "status", "started_at", "duration_ms", "hostname")
+    list_filter = ("task", "status")
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "level", "role", "site", "user", "updated_at")
+    list_filter = ("kind", "level", "role", "site")
+    search_fields = ("title", "key")
+
+
+@admin.register(JobSettings)
+class JobSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not JobSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
         return False
