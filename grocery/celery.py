@@ -39,4 +39,9 @@ app.conf.beat_schedule = {
         "task": "stock.expiry_watch",
         "schedule": crontab(minute=15, hour=6),
     },
+    # Weekly housekeeping: old run logs and stale notifications.
+    "prune-job-history": {
+        "task": "grocery.prune_job_history",
+        "schedule": crontab(minute=0, hour=3, day_of_week="sunday"),
+    },
 }

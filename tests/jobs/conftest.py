@@ -139,3 +139,14 @@ def run_task(request):
     run.mode = "worker"
     run.worker = worker
     return run
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(db):
+    """The role groups come from a data migration; a transactional test's flush removes them."""
+    from django.contrib.auth.models import Group
+
+    from grocery.permissions import Role
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
