@@ -18,6 +18,7 @@ NAVIGATION = [
     ("Inventaires", "stocktake_list", "stock.manage"),
     ("Rapports", "reports", "reports.view"),
     ("Bilans mensuels", "statement_list", "reports.view"),
+    ("Alertes stock", "expiry_alerts", "stock.view"),
     ("Notifications", "notification_list", "notifications.view"),
 ]
 

@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEntry, JobRun, JobSettings, Notification, PartnerOrganisation, Site, User
+from .models import (
+    AuditEntry,
+    JobRun,
+    JobSettings,
+    MonthClosing,
+    MonthlyStatement,
+    Notification,
+    PartnerOrganisation,
+    Site,
+    StatementCorrection,
+    User,
+)
 
 
 @admin.register(User)
@@ -65,4 +76,46 @@ class JobSettingsAdmin(admin.ModelAdmin):
         return not JobSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StatementCorrectionInline(admin.TabularInline):
+    model = StatementCorrection
+    extra = 0
+    can_delete = False
+    readonly_fields = ("revision", "at", "changes", "job_run")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthlyStatement)
+class MonthlyStatementAdmin(admin.ModelAdmin):
+    """Read-only: statements are computed by the monthly close, never edited by hand."""
+
+    list_display = ("household", "month", "allowance", "amount_paid", "market_value", "overrun",
+                    "visits", "revision")
+    list_filter = ("month", "no_visit", "allowance_basis")
+    search_fields = ("household__display_name", "household__reference")
+    list_select_related = ("household",)
+    inlines = [StatementCorrectionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthClosing)
+class MonthClosingAdmin(admin.ModelAdmin):
+    list_display = ("month", "first_closed_at", "last_closed_at", "runs", "households", "corrections")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

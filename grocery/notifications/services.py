@@ -99,3 +99,11 @@ def notifications_mark_all_read(*, user) -> int:
         ignore_conflicts=True,
     )
     return len(unread_ids)
+
+
+@transaction.atomic
+def notifications_withdraw(*, keys: list[str]) -> int:
+    """Remove notifications whose finding no longer holds (a rerun found nothing)."""
+    if not keys:
+        return 0
+    return Notification.objects.filter(key__in=keys).delete()[1].get(Notification._meta.label, 0)
