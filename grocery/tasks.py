@@ -7,6 +7,7 @@ from grocery.jobs.runs import job
 def close_month(*, month: str | None = None, run):
     """Close `month` ('YYYY-MM'; default: last month). Scheduled on the 1st at 02:00."""
     target = monthly.parse_month(month) if month else monthly.previous_month()
+    run.set_lock_key(monthly.lock_key(target))
     monthly.month_close(month=target, run=run)
 
 

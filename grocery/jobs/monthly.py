@@ -162,15 +162,19 @@ def _same(current: Any, new: Any) -> bool:
     return current == new
 
 
+def lock_key(month: datetime.date) -> str:
+    return f"close_month:{month:%Y-%m}"
+
+
 @transaction.atomic
 def month_close(*, month: datetime.date, run: RunRecorder | None = None) -> CloseResult:
     """Close (or re-close) `month`: write its statements, corrections, carry-over and alerts."""
     month = parse_month(month)
-    lock_key = f"close_month:{month:%Y-%m}"
-    if not try_job_lock(lock_key):
+    key = lock_key(month)
+    if not try_job_lock(key):
         raise JobLocked(f"La clôture de {month:%m/%Y} est déjà en cours sur un autre worker.")
     if run is not None:
-        run.claim_lock(lock_key)
+        run.claim_lock(key)
     now = timezone.now()
     job_run = run.run if run is not None else None
     result = CloseResult(month=month)

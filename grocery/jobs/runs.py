@@ -66,11 +66,17 @@ class RunRecorder:
     def count(self, name: str, value: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + value
 
-    def claim_lock(self, key: str) -> None:
-        """Record the lock this run holds, and mark earlier runs that held it and never
-        finished (their worker died) as abandoned: while we hold the lock none of them runs."""
+    def set_lock_key(self, key: str) -> None:
+        """Name the lock this run is about to take, saved at once (outside any transaction of
+        the job) so that a run killed while holding it can be recognised afterwards."""
         self.run.lock_key = key
         JobRun.objects.filter(pk=self.run.pk).update(lock_key=key)
+
+    def claim_lock(self, key: str) -> None:
+        """Called once the lock is held: earlier runs that named the same lock and never
+        finished (their worker died) are marked abandoned, since none of them can be running."""
+        if self.run.lock_key != key:
+            self.set_lock_key(key)
         JobRun.objects.filter(
             lock_key=key, status=JobRun.Status.RUNNING, pk__lt=self.run.pk
         ).update(status=JobRun.Status.ABANDONED, finished_at=timezone.now())

@@ -150,3 +150,10 @@ def _role_groups(db):
 
     for role in Role:
         Group.objects.get_or_create(name=role.value)
+
+
+@pytest.fixture
+def real_worker(celery_worker_process):
+    """The session's worker process, with this test sending tasks to it (not in-process)."""
+    celery_app.conf.task_always_eager = False
+    return celery_worker_process
