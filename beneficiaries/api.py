@@ -788,13 +788,13 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         the household's history. Showing a budget is logged for each household on the page."""
         queryset = ReferralFilter(request.query_params, queryset=selectors.referrals_for_commission()).qs
         page = self.paginate_queryset(queryset)
-        rows = selectors.commission_rows(page)
+        context = self.get_serializer_context()
+        rows = selectors.commission_rows(page, settings=context["settings"])
         services.budget_accesses_record(
             households=[row["referral"].household for row in rows if row["budget"]],
             actor=request.user,
             context="api:commission",
         )
-        context = self.get_serializer_context()
         data = [
             {
                 "referral": ReferralSerializer(row["referral"], context=context).data,

@@ -219,6 +219,7 @@ def referrals_for_commission() -> QuerySet[Referral]:
             "household__members",
             Prefetch("household__entitlements", queryset=Entitlement.objects.order_by("-start")),
             Prefetch("household__referrals", queryset=Referral.objects.order_by("-created_at")),
+            Prefetch("entitlements", to_attr="entitlement_list"),
         )
         .order_by("submitted_at", "id")
     )
@@ -300,10 +301,12 @@ def goals_with_progress() -> QuerySet[Goal]:
     )
 
 
-def commission_rows(referrals, *, on_date: date | None = None) -> list[dict]:
+def commission_rows(
+    referrals, *, on_date: date | None = None, settings: BeneficiarySettings | None = None
+) -> list[dict]:
     """For each submitted referral (from `referrals_for_commission`): the budget summary, the
     suggested allowance and the household's history. No query per row."""
-    settings = BeneficiarySettings.get_solo()
+    settings = settings or BeneficiarySettings.get_solo()
     on_date = on_date or timezone.localdate()
     rows = []
     for referral in referrals:

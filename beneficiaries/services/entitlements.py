@@ -256,14 +256,17 @@ def entitlement_end(
     entitlement = _locked(entitlement)
     if entitlement.status not in Entitlement.IN_FORCE:
         raise _invalid_transition(entitlement, _("terminer"))
-    on_date = on_date or timezone.localdate()
+    # A period that has not started yet (a renewal) ends on its first day.
+    on_date = on_date or max(timezone.localdate(), entitlement.start)
     if on_date > entitlement.end:
         raise DomainError.for_field(
             "on_date", _("La date de fin anticipée est après la fin prévue du droit."), "invalid_dates"
         )
-    return _set_status(
-        entitlement, Entitlement.Status.ENDED, actor, reason, end=max(on_date, entitlement.start)
-    )
+    if on_date < entitlement.start:
+        raise DomainError.for_field(
+            "on_date", _("La date de fin anticipée précède le début du droit."), "invalid_dates"
+        )
+    return _set_status(entitlement, Entitlement.Status.ENDED, actor, reason, end=on_date)
 
 
 @transaction.atomic

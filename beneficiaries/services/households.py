@@ -25,7 +25,9 @@ from ..models import (
 )
 from ._common import ZERO, actor_or_none, lock_household, money, required_text
 
-_DUPLICATE_MESSAGE = "Une personne de ce foyer est déjà enregistrée : rattachez la demande au dossier existant."  # noqa: E501
+_DUPLICATE_MESSAGE = (
+    "Une personne de ce foyer est déjà enregistrée : rattachez la demande au dossier existant."  # noqa: E501
+)
 HOUSEHOLD_FIELDS = ("display_name", "phone", "email", "address", "postcode", "city", "notes")
 MEMBER_FIELDS = (
     "first_name",
