@@ -10,6 +10,7 @@ person, plus `per_extra_person` for each other person, capped by `max_quantity` 
 Quantities are in the product's unit (pieces, kilograms or litres); a category limit adds up the
 quantities of the products of that category.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -97,8 +98,13 @@ def check_limits(
         allowed = rule.allowed_for(persons)
         if already + requested > allowed:
             breaches.append(
-                Breach(rule=rule, line=concerned[0].index, allowed=allowed,
-                       already_taken=already, requested=requested)
+                Breach(
+                    rule=rule,
+                    line=concerned[0].index,
+                    allowed=allowed,
+                    already_taken=already,
+                    requested=requested,
+                )
             )
     breaches.sort(key=lambda breach: breach.line)
     return breaches
@@ -116,20 +122,25 @@ def usage_summary(
     for rule in rules:
         allowed = rule.allowed_for(persons)
         if rule.period == PER_MONTH:
-            usage = (month_usage_by_product.get(rule.product_id, ZERO) if rule.product_id is not None
-                     else month_usage_by_category.get(rule.category_id, ZERO))
+            usage = (
+                month_usage_by_product.get(rule.product_id, ZERO)
+                if rule.product_id is not None
+                else month_usage_by_category.get(rule.category_id, ZERO)
+            )
         else:
             usage = ZERO
-        summary.append({
-            "limit": rule.id,
-            "name": rule.name,
-            "product": rule.product_id,
-            "category": rule.category_id,
-            "period": rule.period,
-            "allowed": str(allowed),
-            "used": str(usage),
-            "remaining": str(max(ZERO, allowed - usage)),
-        })
+        summary.append(
+            {
+                "limit": rule.id,
+                "name": rule.name,
+                "product": rule.product_id,
+                "category": rule.category_id,
+                "period": rule.period,
+                "allowed": f"{allowed:.3f}",
+                "used": f"{Decimal(usage):.3f}",
+                "remaining": f"{max(ZERO, allowed - usage):.3f}",
+            }
+        )
     return summary
 
 
@@ -148,8 +159,11 @@ def visit_refusal(
     *, rule: VisitRule, last_visit_on: dt.date | None, visits_this_month: int, today: dt.date
 ) -> str | None:
     """Why this visit is too frequent ("visit_too_soon", "visits_exhausted"), or None."""
-    if (rule.min_days_between and last_visit_on is not None
-            and (today - last_visit_on).days < rule.min_days_between):
+    if (
+        rule.min_days_between
+        and last_visit_on is not None
+        and (today - last_visit_on).days < rule.min_days_between
+    ):
         return "visit_too_soon"
     if rule.max_per_month and visits_this_month >= rule.max_per_month:
         return "visits_exhausted"

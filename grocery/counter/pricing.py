@@ -17,6 +17,7 @@ Rounding: the price of a line is rounded once, to the cent, half up (0.125 € �
 adding the exact prices of its portions; savings = market value − price paid, both rounded the
 same way, so the receipt always adds up.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

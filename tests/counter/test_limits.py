@@ -1,4 +1,5 @@
 """Table tests of the limit functions: scaling to the household, per visit and per month."""
+
 import datetime as dt
 from decimal import Decimal as D
 
@@ -19,17 +20,31 @@ from grocery.counter.limits import (
 OIL, COFFEE, NAPPIES = 10, 11, 12
 GROCERY_CAT, HYGIENE_CAT = 1, 2
 
-oil_month = LimitRule(id=1, name="Huile", period=PER_MONTH, quantity=D("1"),
-                      per_extra_person=D("1"), max_quantity=D("3"), product_id=OIL)
+oil_month = LimitRule(
+    id=1,
+    name="Huile",
+    period=PER_MONTH,
+    quantity=D("1"),
+    per_extra_person=D("1"),
+    max_quantity=D("3"),
+    product_id=OIL,
+)
 coffee_visit = LimitRule(id=2, name="Café", period=PER_VISIT, quantity=D("1"), product_id=COFFEE)
-hygiene_month = LimitRule(id=3, name="Hygiène", period=PER_MONTH, quantity=D("4"),
-                          per_extra_person=D("2"), category_id=HYGIENE_CAT)
+hygiene_month = LimitRule(
+    id=3, name="Hygiène", period=PER_MONTH, quantity=D("4"), per_extra_person=D("2"), category_id=HYGIENE_CAT
+)
 
 
 @pytest.mark.parametrize(
     ("rule", "persons", "allowed"),
-    [(oil_month, 1, D("1")), (oil_month, 2, D("2")), (oil_month, 3, D("3")), (oil_month, 6, D("3")),
-     (coffee_visit, 5, D("1")), (hygiene_month, 4, D("10"))],
+    [
+        (oil_month, 1, D("1")),
+        (oil_month, 2, D("2")),
+        (oil_month, 3, D("3")),
+        (oil_month, 6, D("3")),
+        (coffee_visit, 5, D("1")),
+        (hygiene_month, 4, D("10")),
+    ],
 )
 def test_limits_scale_with_the_household(rule, persons, allowed):
     assert rule.allowed_for(persons) == allowed
@@ -43,8 +58,13 @@ def test_limits_scale_with_the_household(rule, persons, allowed):
         # Over it once this month's earlier sales are counted.
         ([Demand(0, OIL, GROCERY_CAT, D("1"))], 2, {OIL: D("2")}, {}, [(1, 0)]),
         # Two lines of the same product add up; the breach names the first.
-        ([Demand(0, COFFEE, GROCERY_CAT, D("1")), Demand(3, COFFEE, GROCERY_CAT, D("1"))], 1, {}, {},
-         [(2, 0)]),
+        (
+            [Demand(0, COFFEE, GROCERY_CAT, D("1")), Demand(3, COFFEE, GROCERY_CAT, D("1"))],
+            1,
+            {},
+            {},
+            [(2, 0)],
+        ),
         # Per visit: earlier sales this month do not count.
         ([Demand(0, COFFEE, GROCERY_CAT, D("1"))], 1, {COFFEE: D("5")}, {}, []),
         # A category limit adds up the products of the category.
@@ -56,30 +76,50 @@ def test_limits_scale_with_the_household(rule, persons, allowed):
     ],
 )
 def test_check_limits(demands, persons, usage_product, usage_category, breached):
-    breaches = check_limits(demands=demands, rules=[oil_month, coffee_visit, hygiene_month],
-                            persons=persons, month_usage_by_product=usage_product,
-                            month_usage_by_category=usage_category)
+    breaches = check_limits(
+        demands=demands,
+        rules=[oil_month, coffee_visit, hygiene_month],
+        persons=persons,
+        month_usage_by_product=usage_product,
+        month_usage_by_category=usage_category,
+    )
     assert [(b.rule.id, b.line) for b in breaches] == breached
 
 
 def test_a_breach_says_by_how_much():
-    [breach] = check_limits(demands=[Demand(2, OIL, None, D("2"))], rules=[oil_month], persons=1,
-                            month_usage_by_product={OIL: D("1")})
+    [breach] = check_limits(
+        demands=[Demand(2, OIL, None, D("2"))],
+        rules=[oil_month],
+        persons=1,
+        month_usage_by_product={OIL: D("1")},
+    )
     assert (breach.allowed, breach.already_taken, breach.requested, breach.over_by) == (
-        D("1"), D("1"), D("2"), D("2"))
+        D("1"),
+        D("1"),
+        D("2"),
+        D("2"),
+    )
 
 
 def test_usage_summary_for_the_card_lookup():
-    [oil, coffee] = usage_summary(rules=[oil_month, coffee_visit], persons=2,
-                                  month_usage_by_product={OIL: D("1.000")}, month_usage_by_category={})
-    assert (oil["allowed"], oil["used"], oil["remaining"]) == ("2", "1.000", "1.000")
-    assert coffee["period"] == PER_VISIT and coffee["remaining"] == "1"
+    [oil, coffee] = usage_summary(
+        rules=[oil_month, coffee_visit],
+        persons=2,
+        month_usage_by_product={OIL: D("1.000")},
+        month_usage_by_category={},
+    )
+    assert (oil["allowed"], oil["used"], oil["remaining"]) == ("2.000", "1.000", "1.000")
+    assert coffee["period"] == PER_VISIT and coffee["remaining"] == "1.000"
 
 
 @pytest.mark.parametrize(
     ("remaining", "amount", "shortfall"),
-    [(D("10.00"), D("9.99"), D("0")), (D("10.00"), D("10.00"), D("0")), (D("10.00"), D("10.01"), D("0.01")),
-     (D("0"), D("0"), D("0"))],
+    [
+        (D("10.00"), D("9.99"), D("0")),
+        (D("10.00"), D("10.00"), D("0")),
+        (D("10.00"), D("10.01"), D("0.01")),
+        (D("0"), D("0"), D("0")),
+    ],
 )
 def test_allowance_shortfall(remaining, amount, shortfall):
     assert allowance_shortfall(remaining=remaining, amount=amount) == shortfall

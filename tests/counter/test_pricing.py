@@ -1,4 +1,5 @@
 """Table tests of the pricing function: rates by rule and origin, FEAD at 0 €, rounding."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -28,20 +29,50 @@ DAIRY, OIL, HYGIENE = 1, 2, 3
         # …but never lifts goods above the ceiling of their origin.
         (D("0.200"), OIL, "food_bank", False, [Rule(rate=D("0.300"), category_id=OIL)], D("0.100")),
         # Category rules beat origin rules; a rule for another category does not apply.
-        (D("0.200"), OIL, "store_pickup", False,
-         [Rule(rate=D("0.050"), origin="store_pickup"), Rule(rate=D("0.150"), category_id=OIL)], D("0.150")),
-        (D("0.200"), DAIRY, "store_pickup", False,
-         [Rule(rate=D("0.050"), origin="store_pickup"), Rule(rate=D("0.150"), category_id=OIL)], D("0.050")),
+        (
+            D("0.200"),
+            OIL,
+            "store_pickup",
+            False,
+            [Rule(rate=D("0.050"), origin="store_pickup"), Rule(rate=D("0.150"), category_id=OIL)],
+            D("0.150"),
+        ),
+        (
+            D("0.200"),
+            DAIRY,
+            "store_pickup",
+            False,
+            [Rule(rate=D("0.050"), origin="store_pickup"), Rule(rate=D("0.150"), category_id=OIL)],
+            D("0.050"),
+        ),
         # Ceiling rules only ever lower the rate.
-        (D("0.200"), DAIRY, "purchase", False, [Rule(rate=D("0.100"), category_id=DAIRY, ceiling=True)],
-         D("0.100")),
-        (D("0.080"), DAIRY, "purchase", False, [Rule(rate=D("0.100"), category_id=DAIRY, ceiling=True)],
-         D("0.080")),
+        (
+            D("0.200"),
+            DAIRY,
+            "purchase",
+            False,
+            [Rule(rate=D("0.100"), category_id=DAIRY, ceiling=True)],
+            D("0.100"),
+        ),
+        (
+            D("0.080"),
+            DAIRY,
+            "purchase",
+            False,
+            [Rule(rate=D("0.100"), category_id=DAIRY, ceiling=True)],
+            D("0.080"),
+        ),
     ],
 )
 def test_rate_for(base, category, origin, given_free, rules, expected):
-    rate = rate_for(base_rate=base, category_id=category, origin=origin, given_free=given_free,
-                    rules=rules, origin_ceilings=CEILINGS)
+    rate = rate_for(
+        base_rate=base,
+        category_id=category,
+        origin=origin,
+        given_free=given_free,
+        rules=rules,
+        origin_ceilings=CEILINGS,
+    )
     assert rate == expected
 
 
@@ -58,14 +89,24 @@ def test_rate_for(base, category, origin, given_free, rules, expected):
         (D("1.99"), [(D("3"), D("0"))], D("5.97"), D("0.00"), D("5.97"), D("0.000")),
         # One line from two lots of different origins: rounded once on the sum.
         # 1 × 0.99 × 0.1 + 1 × 0.99 × 0.2 = 0.297 → 0.30 (rounding each would give 0.10 + 0.20).
-        (D("0.99"), [(D("1"), D("0.100")), (D("1"), D("0.200"))], D("1.98"), D("0.30"), D("1.68"),
-         D("0.150")),
+        (
+            D("0.99"),
+            [(D("1"), D("0.100")), (D("1"), D("0.200"))],
+            D("1.98"),
+            D("0.30"),
+            D("1.68"),
+            D("0.150"),
+        ),
     ],
 )
 def test_price_line(market_price, portions, market_value, paid, saving, rate):
     result = price_line(market_price=market_price, portions=[Portion(q, r) for q, r in portions])
     assert (result.market_value, result.price_paid, result.saving, result.rate) == (
-        market_value, paid, saving, rate)
+        market_value,
+        paid,
+        saving,
+        rate,
+    )
     assert result.market_value == result.price_paid + result.saving
 
 
