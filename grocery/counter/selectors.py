@@ -9,7 +9,7 @@ import hashlib
 import json
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Max, Min, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Max, Min, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -214,15 +214,47 @@ def sale_summaries() -> QuerySet[Sale]:
     )
 
 
-def recall_households(lot_ids) -> QuerySet:
-    """The households that received goods of these lots, with when and how much (a product
-    recall must be answerable)."""
-    return (
+def recall_households(lot_ids) -> list[dict]:
+    """The households that received goods of these lots: how much (net of refunds), when, on
+    which receipts. A product recall must be answerable (one query)."""
+    rows = (
         SaleLineLot.objects.filter(lot_id__in=list(lot_ids), line__sale__receipt_number__isnull=False)
-        .values("line__sale__household_id", "line__sale__household__pk")
-        .annotate(quantity=Sum(F("quantity") - F("refunded_quantity")))
-        .order_by("line__sale__household_id")
+        .values_list(
+            "line__sale__household_id",
+            "line__sale__household__display_name",
+            "line__sale__household__reference",
+            "line__sale__card_number",
+            "line__sale__site_id",
+            "line__sale__receipt_number",
+            "line__sale__sold_at",
+            "quantity",
+            "refunded_quantity",
+        )
+        .order_by("line__sale__household_id", "line__sale__sold_at")
     )
+    households: dict[int, dict] = {}
+    for household_id, name, reference, card, site_id, number, sold_at, quantity, refunded in rows:
+        entry = households.setdefault(
+            household_id,
+            {
+                "household": household_id,
+                "display_name": name,
+                "reference": reference,
+                "card": card,
+                "quantity": ZERO,
+                "receipts": [],
+            },
+        )
+        entry["quantity"] += quantity - refunded
+        entry["receipts"].append(
+            {"site": site_id, "receipt_number": number, "sold_at": timezone.localtime(sold_at).isoformat()}
+        )
+    return [{**entry, "quantity": f"{entry['quantity']:.3f}"} for entry in households.values()]
+
+
+def recall_extension(result: dict) -> None:
+    """stock.selectors.RECALL_EXTENSIONS hook: name the households that received the lots."""
+    result["households"] = recall_households([lot.pk for lot in result["lots"]])
 
 
 # --- Card lookup --------------------------------------------------------------------------------
