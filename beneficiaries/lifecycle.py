@@ -16,14 +16,13 @@ from django.utils import timezone
 from grocery.models import AuditEntry
 
 from .models import Entitlement, Household
-
-EXPIRED_REASON = "Échu : date de fin dépassée (tâche quotidienne)."
+from .services import entitlements_expire
 
 
 @transaction.atomic
 def entitlements_expire_due(*, on_date: datetime.date, actor=None) -> list[int]:
-    """Mark expired every entitlement still in force (active or suspended) whose end date is
-    before `on_date`. Returns their ids. Safe to run twice: the second run finds none."""
+    """Expire (through the beneficiaries service) every entitlement still in force whose end
+    date is before `on_date`, and audit each. Returns their ids. A second run finds none."""
     due = list(
         Entitlement.objects.select_for_update()
         .filter(status__in=Entitlement.IN_FORCE, end__lt=on_date)
@@ -32,18 +31,13 @@ def entitlements_expire_due(*, on_date: datetime.date, actor=None) -> list[int]:
     )
     if not due:
         return []
-    now = timezone.now()
-    ids = [pk for pk, _status, _end in due]
-    Entitlement.objects.filter(pk__in=ids).update(
-        status=Entitlement.Status.EXPIRED, status_reason=EXPIRED_REASON, status_changed_at=now,
-        status_changed_by=actor,
-    )
+    entitlements_expire(today=on_date)
     AuditEntry.objects.bulk_create([
         AuditEntry(actor=actor, action="entitlement.expire", target_type=Entitlement._meta.label_lower,
                    target_id=str(pk), data={"from": status, "end": end.isoformat(), "by": "job"})
         for pk, status, end in due
     ])
-    return ids
+    return [pk for pk, _status, _end in due]
 
 
 def entitlements_ending_within(*, on_date: datetime.date, days: int) -> QuerySet[Entitlement]:
