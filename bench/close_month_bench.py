@@ -198,9 +198,11 @@ def timed_close(label: str) -> dict:
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     from grocery.jobs.monthly import month_close
 
+    reverse("statement_list")  # load the URL configuration once, as a running worker has
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         result = month_close(month=datetime.date.fromisoformat(MONTH))

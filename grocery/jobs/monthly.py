@@ -203,11 +203,15 @@ def month_close(*, month: datetime.date, run: RunRecorder | None = None) -> Clos
         )
     }
     to_create, to_update, corrections = [], [], []
+    names = MonthlyStatement.FIGURES
     for household_id, values in figures.items():
         current = existing.get(household_id)
         if current is None:
             to_create.append({"household_id": household_id, "month": month, "closed_at": now,
                               "updated_at": now, "revision": 1, **values})
+            continue
+        if [current[name] for name in names] == [values[name] for name in names]:
+            result.unchanged += 1
             continue
         changes = {
             name: [_jsonable(current[name]), _jsonable(value)]
@@ -276,7 +280,7 @@ def _json_value(value):
 
 def _pg_recordset(rows: list[dict[str, Any]], types: dict[str, str], *, with_id: bool) -> str:
     columns = (["id"] if with_id else []) + list(types)
-    return json.dumps([{c: _json_value(row[c]) for c in columns} for row in rows])
+    return json.dumps([{c: row[c] for c in columns} for row in rows], default=_json_value)
 
 
 def _write_statements(*, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
