@@ -3,6 +3,10 @@
 from django.urls import path
 
 from .views import beneficiaries as views
+from .views import core
+
+if views.home_block not in core.HOME_BLOCKS:
+    core.HOME_BLOCKS.append(views.home_block)
 
 urlpatterns = [
     path("foyers/", views.household_list, name="household_list"),

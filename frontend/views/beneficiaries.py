@@ -2,6 +2,7 @@
 list, commission), entitlements, goals, workshops, and the printable card. Thin: forms validate,
 services write, DomainError messages are shown in French."""
 
+import datetime
 import json
 
 from django import forms
@@ -786,3 +787,22 @@ def workshop_detail(request, pk):
         "frontend/beneficiaries/workshop_detail.html",
         {"workshop": workshop, "attendances": attendances},
     )
+
+
+# --- Home page block -----------------------------------------------------------------------------
+
+
+def home_block(request):
+    """For the commission: referrals waiting for a decision and entitlements ending soon."""
+    user = request.user
+    if not has_capability(user, "referral.decide"):
+        return None
+    today = timezone.localdate()
+    return {
+        "title": "Bénéficiaires",
+        "template": "frontend/beneficiaries/_home_block.html",
+        "waiting": Referral.objects.filter(status=Referral.Status.SUBMITTED).count(),
+        "ending": Entitlement.objects.filter(
+            status=Entitlement.Status.ACTIVE, end__gte=today, end__lte=today + datetime.timedelta(days=14)
+        ).count(),
+    }

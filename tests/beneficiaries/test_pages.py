@@ -218,3 +218,11 @@ def test_workshop_pages(page, ccas, site):
     )
     assert household.display_name in response.content.decode()
     assert household.attendances.count() == 1
+
+
+def test_the_home_page_tells_the_commission_what_waits(page, ccas, volunteer):
+    submitted_referral()
+    submitted_referral()
+    text = page(ccas).get(reverse("home")).content.decode()
+    assert "2 orientations en attente de décision" in text
+    assert "en attente de décision" not in page(volunteer).get(reverse("home")).content.decode()

@@ -1,4 +1,5 @@
 """Periodic jobs and the demo data."""
+
 import datetime
 
 import pytest
@@ -21,11 +22,21 @@ def test_expire_task(site):
 def test_anonymise_task_only_touches_households_past_the_period(site):
     old = household_with_members()
     Household.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=1200))
-    EntitlementFactory(household=old, start=datetime.date(2022, 1, 1), end=datetime.date(2022, 3, 31),
-                       status="expired", sites=[site])
+    EntitlementFactory(
+        household=old,
+        start=datetime.date(2022, 1, 1),
+        end=datetime.date(2022, 3, 31),
+        status="expired",
+        sites=[site],
+    )
     recent = household_with_members()
-    EntitlementFactory(household=recent, start=datetime.date(2024, 1, 1),
-                       end=timezone.localdate() - datetime.timedelta(days=30), status="expired", sites=[site])
+    EntitlementFactory(
+        household=recent,
+        start=datetime.date(2024, 1, 1),
+        end=timezone.localdate() - datetime.timedelta(days=30),
+        status="expired",
+        sites=[site],
+    )
     assert tasks.anonymise_households.delay().get() == 1
     old.refresh_from_db()
     recent.refresh_from_db()
