@@ -226,3 +226,59 @@ def test_the_home_page_tells_the_commission_what_waits(page, ccas, volunteer):
     text = page(ccas).get(reverse("home")).content.decode()
     assert "2 orientations en attente de décision" in text
     assert "en attente de décision" not in page(volunteer).get(reverse("home")).content.decode()
+
+
+def test_every_page_renders_on_the_demo_data(page, manager, ccas):
+    """Every beneficiaries page, for real rows of every kind (demo data), answers 200."""
+    from django.core.management import call_command
+
+    from beneficiaries.models import Card, Workshop
+
+    call_command("seed_demo")
+    referrals = {status: Referral.objects.filter(status=status).first() for status in Referral.Status.values}
+    paths = [
+        reverse("household_list"),
+        reverse("household_create"),
+        reverse("referral_list"),
+        reverse("referral_create"),
+        reverse("referral_queue"),
+        reverse("workshop_list"),
+        reverse("referral_list") + "?status=approved",
+    ]
+    paths += [reverse("household_detail", args=[h.pk]) for h in Household.objects.all()[:40]]
+    paths += [reverse("budget_edit", args=[h.pk]) for h in Household.objects.all()[:5]]
+    paths += [reverse("referral_detail", args=[r.pk]) for r in referrals.values()]
+    paths += [reverse("referral_decide", args=[referrals["submitted"].pk])]
+    paths += [reverse("card_print", args=[c.pk]) for c in Card.objects.filter(is_active=True)[:3]]
+    paths += [reverse("workshop_detail", args=[w.pk]) for w in Workshop.objects.all()]
+    paths += [reverse("referral_create") + f"?household={Household.objects.first().pk}"]
+    for user in (manager, ccas):
+        client = page(user)
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+    Referral.objects.update(created_by=None)
+    assert page(ccas).get(reverse("referral_list")).status_code == 200
+    assert page(ccas).get(reverse("referral_detail", args=[referrals["draft"].pk])).status_code == 200
+
+
+def test_the_prescriber_pages_on_the_demo_data(page):
+    from django.core.management import call_command
+
+    from grocery.models import User
+
+    call_command("seed_demo")
+    prescriber = User.objects.get(username="partenaire")
+    client = page(prescriber)
+    own = Referral.objects.filter(partner=prescriber.partner)
+    others = Referral.objects.exclude(partner=prescriber.partner)
+    assert own.exists() and others.exists()
+    text = client.get(reverse("referral_list")).content.decode()
+    assert all(r.household.reference in text for r in own)
+    for referral in own:
+        assert client.get(reverse("referral_detail", args=[referral.pk])).status_code == 200
+    assert client.get(reverse("referral_detail", args=[others.first().pk])).status_code == 404
+    assert client.get(reverse("referral_create")).status_code == 200
+    assert (
+        client.get(reverse("referral_create") + f"?household={others.first().household_id}").status_code
+        == 404
+    )
