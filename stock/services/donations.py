@@ -237,7 +237,8 @@ def donation_receive(
     """Staff take the goods in charge: counted quantities become lots and receipt movements.
 
     `counted` maps a line id to what was counted (`received_quantity`, and optionally
-    `product`, `use_by`, `best_before`, `lot_number`, `weight_kg` when the label says otherwise).
+    `product`, `use_by`, `best_before`, `lot_number`, `weight_kg` when the label says otherwise,
+    and `location` when a line goes elsewhere than `location`, e.g. chilled goods to the fridge).
     A line left out is taken as announced; a line counted 0 was refused. All or nothing.
     """
     donation = _lock_donation(donation)
@@ -293,11 +294,18 @@ def donation_receive(
                 f"Ramasse refusée : moins de {settings.pickup_min_hours_before_dlc} h avant la DLC.",
                 "pickup_too_close_to_use_by",
             )
+        line_location = data.get("location") or location
+        if isinstance(line_location, int | str):
+            line_location = Location.objects.filter(pk=line_location).first()
+        if line_location is None or line_location.site_id != donation.site_id:
+            raise _line_error(
+                index, "location", "L'emplacement doit appartenir à l'épicerie du don.", "invalid_location"
+            )
         try:
             check_quantity(product, quantity)
             lot = lot_receive(
                 product=product,
-                location=location,
+                location=line_location,
                 origin=donation.origin,
                 quantity=quantity,
                 use_by=use_by,
