@@ -370,7 +370,7 @@ def temperatures(request):
                 )
             reading = services.temperature_record(
                 location=location,
-                celsius=request.POST.get("celsius", ""),
+                celsius=str(_decimal(request.POST.get("celsius")) or ""),
                 note=request.POST.get("note", ""),
                 actor=request.user,
             )
