@@ -922,6 +922,9 @@ def donation_receive(request, pk):
             for field in ("use_by", "best_before"):
                 if f"{field}-{line.pk}" in request.POST:
                     data[field] = _date(request.POST.get(f"{field}-{line.pk}"))
+            line_location = request.POST.get(f"location-{line.pk}")
+            if line_location and line_location.isdigit():
+                data["location"] = int(line_location)
             if f"lot_number-{line.pk}" in request.POST:
                 data["lot_number"] = request.POST.get(f"lot_number-{line.pk}", "")
             counted[line.pk] = data
@@ -940,7 +943,19 @@ def donation_receive(request, pk):
         else:
             messages.success(request, "Don réceptionné : lots créés et stock mis à jour.")
             return redirect("donation_receive_list")
+    locations = list(Location.objects.filter(site=donation.site, is_active=True))
+    by_kind = {location.kind: location for location in reversed(locations)}
+    storage_kind = {
+        Product.Storage.CHILLED: Location.Kind.FRIDGE,
+        Product.Storage.FROZEN: Location.Kind.FREEZER,
+    }
     for index, line in enumerate(lines):
+        # Chilled goods go to the fridge, frozen ones to the freezer, unless the person says otherwise.
+        default = by_kind.get(storage_kind.get(line.product.storage if line.product else None))
+        posted = request.POST.get(f"location-{line.pk}")
+        line.location_choice = (
+            int(posted) if posted and posted.isdigit() else (default.pk if default else None)
+        )
         line.errors = [message for key, message in errors.items() if key.startswith(f"lines[{index}].")]
         line.posted_quantity = request.POST.get(f"qty-{line.pk}", line.quantity.normalize())
     return render(
@@ -950,7 +965,7 @@ def donation_receive(request, pk):
             "donation": donation,
             "lines": lines,
             "errors": errors,
-            "locations": Location.objects.filter(site=donation.site, is_active=True),
+            "locations": locations,
             "products": Product.objects.filter(is_active=True).order_by("name").only("pk", "name", "brand"),
         },
     )

@@ -229,3 +229,23 @@ def test_list_pages_queries_do_not_grow_with_rows(page, manager, site, django_as
     fill(25)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"{url}?site={site.pk}")
+
+
+def test_receiving_sends_chilled_goods_to_the_fridge_by_default(page, volunteer, partner_org, site):
+    donation = make_donation(partner=partner_org, site=site)  # second line is a chilled product
+    reserve = LocationFactory(site=site, name="Réserve")
+    fridge = LocationFactory(site=site, name="Frigo", kind="fridge")
+    first, second = donation.lines.all()
+    form = page(volunteer).get(f"/reception/{donation.pk}/").content.decode()
+    assert f'<option value="{fridge.pk}" selected>Frigo</option>' in form
+    page(volunteer).post(
+        f"/reception/{donation.pk}/",
+        {
+            "location": reserve.pk,
+            f"qty-{first.pk}": "10",
+            f"qty-{second.pk}": "6",
+            f"location-{second.pk}": fridge.pk,
+        },
+    )
+    assert Lot.objects.get(product=second.product).location == fridge
+    assert Lot.objects.get(product=first.product).location == reserve
