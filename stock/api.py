@@ -469,6 +469,7 @@ class DonationSerializer(serializers.ModelSerializer):
             "status",
             "note",
             "received_at",
+            "received_on",
             "attestation_number",
             "lines",
         ]

@@ -1,5 +1,7 @@
 """Template helpers of the stock pages."""
 
+import datetime
+
 from django import template
 
 from grocery.permissions import has_capability
@@ -16,3 +18,14 @@ def can(user, capability: str) -> bool:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def iso_date(value) -> str:
+    """A date kept as ISO text (attestation content) shown the French way: 2026-11-23 → 23/11/2026."""
+    if not value:
+        return ""
+    try:
+        return datetime.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)

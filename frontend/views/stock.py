@@ -86,6 +86,14 @@ def _field_errors(exc: DomainError) -> dict[str, str]:
     return {name: "; ".join(map(str, messages_)) for name, messages_ in exc.fields.items()}
 
 
+KIND_ORDER = [Location.Kind.RESERVE, Location.Kind.SHOP_FLOOR, Location.Kind.FRIDGE, Location.Kind.FREEZER]
+
+
+def _receiving_order(locations) -> list[Location]:
+    """Goods arrive in the reserve: it comes first in the choices, then the shop floor, the cold."""
+    return sorted(locations, key=lambda location: (KIND_ORDER.index(location.kind), location.name))
+
+
 def expiry_class(status: str) -> str:
     return {"expired": "bad", "soon": "warn", "past_best_before": "warn"}.get(status, "ok")
 
@@ -611,7 +619,7 @@ def purchase_detail(request, pk):
             "purchase": purchase,
             "lines": purchase.lines.select_related("product", "lot"),
             "error": error,
-            "locations": Location.objects.filter(site=purchase.site, is_active=True),
+            "locations": _receiving_order(Location.objects.filter(site=purchase.site, is_active=True)),
         },
     )
 
@@ -943,7 +951,7 @@ def donation_receive(request, pk):
         else:
             messages.success(request, "Don réceptionné : lots créés et stock mis à jour.")
             return redirect("donation_receive_list")
-    locations = list(Location.objects.filter(site=donation.site, is_active=True))
+    locations = _receiving_order(Location.objects.filter(site=donation.site, is_active=True))
     by_kind = {location.kind: location for location in reversed(locations)}
     storage_kind = {
         Product.Storage.CHILLED: Location.Kind.FRIDGE,
