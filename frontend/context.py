@@ -17,6 +17,9 @@ NAVIGATION = [
     ("Réception", "donation_receive_list", "donation.receive"),
     ("Inventaires", "stocktake_list", "stock.manage"),
     ("Rapports", "reports", "reports.view"),
+    ("Bilans mensuels", "statement_list", "reports.view"),
+    ("Alertes stock", "expiry_alerts", "stock.view"),
+    ("Notifications", "notification_list", "notifications.view"),
 ]
 
 
