@@ -14,4 +14,5 @@ urlpatterns += [
     path("", include("frontend.urls_beneficiaries")),
     path("", include("frontend.urls_stock")),
     path("", include("frontend.urls_counter")),
+    path("", include("frontend.urls_till")),
 ]

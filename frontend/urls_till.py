@@ -1,0 +1,9 @@
+"""Pages of the till: the till itself and the scanner test page."""
+from django.urls import path
+
+from .views import till
+
+urlpatterns = [
+    path("caisse/", till.till, name="till"),
+    path("caisse/test-scanner/", till.scanner_test, name="till_scanner_test"),
+]

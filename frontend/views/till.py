@@ -1,0 +1,98 @@
+"""The till page and the scanner test page.
+
+The till is a single page driven by plain ES modules (frontend/static/frontend/till/): the view
+only hands them the site, its tills with their open session, the API addresses and what the
+signed-in person may do. Every write goes through the counter's API (POST /api/v1/sales/…), the
+same services the rest of the project uses.
+"""
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from grocery.models import Site
+from grocery.permissions import Role, has_capability, has_role, requires
+
+#: Denominations counted when opening and closing a till (euro notes and coins).
+DENOMINATIONS = [
+    "50.00", "20.00", "10.00", "5.00",  # notes
+    "2.00", "1.00", "0.50", "0.20", "0.10", "0.05", "0.02", "0.01",  # coins
+]
+
+ENTITLEMENT_STATUS_LABELS = {
+    "active": "actif",
+    "suspended": "suspendu",
+    "ended": "terminé",
+    "expired": "expiré",
+    "pending": "en attente",
+}
+PAYMENT_METHOD_LABELS = {"cash": "Espèces", "card": "Carte bancaire", "cheque": "Chèque"}
+
+
+def _site_for(request) -> Site | None:
+    """The site this till serves: `?site=<code>` if given, else the person's default site."""
+    code = request.GET.get("site")
+    if code:
+        site = Site.objects.filter(code=code, is_active=True).first()
+        if site is not None:
+            return site
+    if request.user.default_site_id:
+        return request.user.default_site
+    return Site.objects.filter(is_active=True).order_by("name").first()
+
+
+def _tills(site: Site | None) -> list[dict]:
+    """The site's tills, each with its open cash session (if any)."""
+    if site is None:
+        return []
+    from django.apps import apps
+
+    try:
+        till_model = apps.get_model("grocery", "Till")
+    except LookupError:  # the counter's models are not merged yet
+        return []
+    return [{"id": t.pk, "name": str(t), "open_session": None} for t in till_model.objects.filter(site=site)]
+
+
+def _url(name: str, *args, placeholder_kwargs: dict | None = None) -> str | None:
+    try:
+        return reverse(name, args=args, kwargs=placeholder_kwargs)
+    except NoReverseMatch:
+        return None
+
+
+@requires("till.use")
+def till(request):
+    site = _site_for(request)
+    tills = _tills(site)
+    api = reverse("api-me").removesuffix("me/")
+    config = {
+        "site": {"id": site.pk, "name": site.name} if site else None,
+        "tills": tills,
+        "urls": {
+            "ping": reverse("api-me"),
+            "card": f"{api}cards/__number__/",
+            "cardSearch": None,
+            "sales": f"{api}sales/",
+            "sessions": f"{api}cash-sessions/",
+            "close": f"{api}cash-sessions/__id__/close/",
+            "zreport": f"{api}cash-sessions/__id__/z-report/",
+            "catalogue": f"{api}sites/{site.pk}/catalogue/" if site else None,
+            "receipt": None,
+        },
+        "user": {
+            "name": request.user.get_full_name() or request.user.username,
+            "canOverride": has_capability(request.user, "limit.override"),
+            "isManager": has_role(request.user, Role.MANAGER) or request.user.is_superuser,
+        },
+        "denominations": DENOMINATIONS,
+        "statusLabels": ENTITLEMENT_STATUS_LABELS,
+        "methodLabels": PAYMENT_METHOD_LABELS,
+        "defaultRate": "0.200",
+        "pingEveryMs": 3000,
+        "scanMaxGapMs": 60,
+    }
+    return render(request, "frontend/till/till.html", {"site": site, "tills": tills, "config": config})
+
+
+@requires("till.use")
+def scanner_test(request):
+    return render(request, "frontend/till/scanner_test.html")
