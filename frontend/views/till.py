@@ -24,6 +24,9 @@ ENTITLEMENT_STATUS_LABELS = {
     "expired": "expiré",
     "pending": "en attente",
 }
+#: Card numbers (beneficiaries.cards): 10 digits, the last a Luhn check digit. Anything else
+#: scanned is looked up in the catalogue.
+CARD_PATTERN = r"^\d{10}$"
 PAYMENT_METHOD_LABELS = {"cash": "Espèces", "card": "Carte bancaire", "cheque": "Chèque"}
 
 
@@ -89,6 +92,7 @@ def till(request):
         "defaultRate": "0.200",
         "pingEveryMs": 3000,
         "scanMaxGapMs": 60,
+        "cardPattern": CARD_PATTERN,
     }
     return render(request, "frontend/till/till.html", {"site": site, "tills": tills, "config": config})
 

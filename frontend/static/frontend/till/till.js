@@ -506,8 +506,17 @@ async function handleCode(code, details = null) {
   }
   if (state.screen === "receipt") nextHousehold();
   let product = state.catalogue.byBarcode.get(code);
-  if (!product && connection.online && !state.household) {
-    // Not a product we know: most likely a card.
+  const looksLikeCard = new RegExp(config.cardPattern).test(code);
+  if (!product && !looksLikeCard && connection.online) {
+    await loadCatalogue(); // a product added since the snapshot?
+    product = state.catalogue.byBarcode.get(code);
+  }
+  if (!product && looksLikeCard) {
+    if (state.sale && !state.sale.isEmpty) {
+      signal("error");
+      notice("error", "Une vente est en cours : payez-la ou abandonnez-la (F8) avant de scanner une autre carte.");
+      return;
+    }
     state.busy = true;
     try {
       await identify(code);
@@ -516,23 +525,14 @@ async function handleCode(code, details = null) {
     }
     return;
   }
-  if (!product && connection.online) {
-    await loadCatalogue(); // a product added since the snapshot?
-    product = state.catalogue.byBarcode.get(code);
-  }
-  if (!state.household) {
-    if (product) {
-      signal("error");
-      notice("error", "Scannez d'abord la carte du foyer.");
-      return;
-    }
-    await identify(code);
-    return;
-  }
   if (!product) {
-    if (state.sale.isEmpty && (await cards.get(code))) return identify(code);
     signal("error");
     notice("error", `Code-barres inconnu : ${code}. Mettez l'article de côté et prévenez le responsable.`);
+    return;
+  }
+  if (!state.household) {
+    signal("error");
+    notice("error", "Scannez d'abord la carte du foyer.");
     return;
   }
   if (state.household.problems.length) {
