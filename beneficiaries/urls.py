@@ -1,4 +1,5 @@
 """API routes of beneficiaries (included under /api/v1/)."""
+
 from rest_framework.routers import SimpleRouter
 
 router = SimpleRouter()

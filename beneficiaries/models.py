@@ -1,1 +1,0 @@
-"""Households, budgets, referrals, entitlements, goal contracts and cards."""

@@ -1,1 +1,0 @@
-"""Catalogue, lots, the movement ledger, donations, purchases, waste and stocktakes."""

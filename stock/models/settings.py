@@ -1,0 +1,58 @@
+"""Stock rules a grocery may change in the admin (defaults from DOMAIN.md)."""
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StockSettings(models.Model):
+    """The single row of stock settings (pk=1)."""
+
+    dlc_warning_days = models.PositiveIntegerField(
+        _("alerte DLC (jours avant)"),
+        default=3,
+        help_text=_("Lots dont la DLC arrive dans ce nombre de jours."),
+    )
+    ddm_tolerance_days = models.PositiveIntegerField(
+        _("tolérance après une DDM jour-mois (jours)"), default=90
+    )
+    ddm_month_tolerance_days = models.PositiveIntegerField(
+        _("tolérance après une DDM mois-année (jours)"), default=180
+    )
+    chilled_max_celsius = models.DecimalField(
+        _("température maximale en froid positif (°C)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("4.0"),
+    )
+    frozen_max_celsius = models.DecimalField(
+        _("température maximale en froid négatif (°C)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("-18.0"),
+    )
+    pickup_min_hours_before_dlc = models.PositiveIntegerField(
+        _("ramasse : heures minimales avant la DLC"), default=48
+    )
+    near_dlc_valuation_days = models.PositiveIntegerField(
+        _("valorisation réduite dans les derniers jours avant la DLC"), default=3
+    )
+    near_dlc_valuation_rate = models.DecimalField(
+        _("taux de valorisation près de la DLC"), max_digits=4, decimal_places=3, default=Decimal("0.500")
+    )
+
+    class Meta:
+        verbose_name = _("réglages du stock")
+        verbose_name_plural = _("réglages du stock")
+
+    def __str__(self) -> str:
+        return str(_("Réglages du stock"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def get_solo(cls) -> "StockSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj

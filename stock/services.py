@@ -1,0 +1,182 @@
+"""Use cases that write stock. Each function is one transaction and writes the audit trail."""
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, DecimalField, F, Value, When
+from django.db.models.functions import Round
+from django.utils import timezone
+
+from grocery.errors import Conflict, DomainError, NotFound
+
+from .models import Lot, Movement
+
+QUANTITY_FIELD = DecimalField(max_digits=12, decimal_places=3)
+
+
+def _quantity(value) -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.001"))
+    except Exception:  # noqa: BLE001 - any unparsable value is bad input
+        raise DomainError.for_field("quantity", "Quantité invalide.", "invalid_quantity")
+
+
+@transaction.atomic
+def movements_record(
+    *,
+    entries: Iterable[tuple[int, Decimal]],
+    kind: str,
+    document_type: str,
+    document_id: str,
+    actor=None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> list[Movement]:
+    """Write movements for (lot id, signed quantity) entries and update the lots' quantities.
+
+    A constant number of queries whatever the number of entries: the lots are locked in id
+    order, updated by one guarded UPDATE (F() expressions), and the movements bulk-inserted.
+    A lot that would go below zero is refused by the database's check constraint, turned into
+    `out_of_stock` (409), and nothing is written.
+    """
+    if kind not in Movement.Kind.values:
+        raise DomainError.for_field("kind", "Type de mouvement inconnu.", "invalid_kind")
+    entries = [(int(lot_id), _quantity(quantity)) for lot_id, quantity in entries]
+    if not entries:
+        return []
+    sign = Movement.SIGNS[Movement.Kind(kind)]
+    for _lot_id, quantity in entries:
+        if quantity == 0 or (sign > 0 and quantity < 0) or (sign < 0 and quantity > 0):
+            raise DomainError.for_field(
+                "quantity",
+                "La quantité doit être positive." if sign >= 0 and quantity <= 0
+                else "Quantité incompatible avec ce type de mouvement.",
+                "invalid_quantity",
+            )
+    deltas: dict[int, Decimal] = defaultdict(Decimal)
+    for lot_id, quantity in entries:
+        deltas[lot_id] += quantity
+
+    lots = {
+        row["pk"]: row
+        for row in Lot.objects.select_for_update()
+        .filter(pk__in=deltas)
+        .order_by("pk")
+        .values("pk", "site_id", "product_id", "quantity_on_hand")
+    }
+    missing = set(deltas) - set(lots)
+    if missing:
+        raise NotFound(f"Lot introuvable : {', '.join(map(str, sorted(missing)))}.", "unknown_lot")
+
+    changed = {lot_id: delta for lot_id, delta in deltas.items() if delta != 0}
+    if changed:
+        new_quantity = Case(
+            *(When(pk=lot_id, then=Value(delta)) for lot_id, delta in changed.items()),
+            output_field=QUANTITY_FIELD,
+        )
+        try:
+            with transaction.atomic():
+                Lot.objects.filter(pk__in=changed).update(
+                    # Round: SQLite computes in floating point; 0.3 - 0.1 - 0.2 must be 0, not -2e-17.
+                    quantity_on_hand=Round(
+                        F("quantity_on_hand") + new_quantity, 3, output_field=QUANTITY_FIELD
+                    )
+                )
+        except IntegrityError:
+            short = {
+                lot_id: lots[lot_id]["quantity_on_hand"]
+                for lot_id, delta in changed.items()
+                if lots[lot_id]["quantity_on_hand"] + delta < 0
+            }
+            lot_id, available = next(iter(short.items())) if short else (next(iter(changed)), None)
+            raise Conflict(
+                "Stock insuffisant pour ce lot.",
+                "out_of_stock",
+                fields={"quantity": ["Stock insuffisant."]},
+                extra={"lot": lot_id, "available": str(available) if available is not None else None},
+            )
+
+    when = at or timezone.now()
+    movements = [
+        Movement(
+            lot_id=lot_id,
+            site_id=lots[lot_id]["site_id"],
+            product_id=lots[lot_id]["product_id"],
+            quantity=quantity,
+            kind=kind,
+            at=when,
+            actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+            reason=reason[:200],
+            document_type=document_type,
+            document_id=str(document_id),
+        )
+        for lot_id, quantity in entries
+    ]
+    return Movement.objects.bulk_create(movements)
+
+
+@transaction.atomic
+def lot_receive(
+    *,
+    product,
+    location,
+    origin: str,
+    quantity,
+    document_type: str,
+    document_id: str,
+    actor=None,
+    use_by=None,
+    best_before=None,
+    best_before_month_only: bool = False,
+    lot_number: str = "",
+    received_on=None,
+    unit_cost=None,
+    partner=None,
+    reason: str = "",
+) -> Lot:
+    """Create a lot and its receipt movement (donation, purchase, transfer arrival)."""
+    from grocery.audit import log_action
+
+    quantity = _quantity(quantity)
+    received_on = received_on or timezone.localdate()
+    if quantity <= 0:
+        raise DomainError.for_field(
+            "quantity", "La quantité doit être supérieure à zéro.", "invalid_quantity"
+        )
+    if product.unit == product.Unit.PIECE and quantity != quantity.to_integral_value():
+        raise DomainError.for_field(
+            "quantity", "Ce produit se compte à la pièce : quantité entière attendue.", "invalid_unit"
+        )
+    if use_by is not None and use_by < received_on:
+        raise DomainError.for_field("use_by", "La DLC est déjà passée : lot refusé.", "use_by_passed")
+    if origin not in Lot.Origin.values:
+        raise DomainError.for_field("origin", "Origine inconnue.", "invalid_origin")
+    lot = Lot.objects.create(
+        product=product,
+        location=location,
+        site_id=location.site_id,
+        origin=origin,
+        partner=partner,
+        use_by=use_by,
+        best_before=best_before,
+        best_before_month_only=best_before_month_only,
+        lot_number=lot_number.strip(),
+        received_on=received_on,
+        unit_cost=unit_cost,
+        document_type=document_type,
+        document_id=str(document_id),
+        initial_quantity=quantity,
+    )
+    movements_record(
+        entries=[(lot.pk, quantity)],
+        kind=Movement.Kind.RECEIPT,
+        document_type=document_type,
+        document_id=str(document_id),
+        actor=actor,
+        reason=reason,
+    )
+    lot.quantity_on_hand = quantity
+    log_action(actor, "stock.lot_received", lot, product=product.pk, quantity=quantity, origin=origin)
+    return lot
