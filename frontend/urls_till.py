@@ -6,4 +6,5 @@ from .views import till
 urlpatterns = [
     path("caisse/", till.till, name="till"),
     path("caisse/test-scanner/", till.scanner_test, name="till_scanner_test"),
+    path("caisse/foyers/", till.household_search, name="till_household_search"),
 ]

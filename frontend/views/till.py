@@ -5,9 +5,14 @@ only hands them the site, its tills with their open session, the API addresses a
 signed-in person may do. Every write goes through the counter's API (POST /api/v1/sales/…), the
 same services the rest of the project uses.
 """
+from django.db.models import Exists, OuterRef
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
+from beneficiaries import cards as card_numbers
+from beneficiaries.models import Card, Entitlement
 from grocery.models import Site
 from grocery.permissions import Role, has_capability, has_role, requires
 
@@ -26,7 +31,9 @@ ENTITLEMENT_STATUS_LABELS = {
 }
 #: Card numbers (beneficiaries.cards): 10 digits, the last a Luhn check digit. Anything else
 #: scanned is looked up in the catalogue.
-CARD_PATTERN = r"^\d{10}$"
+CARD_PATTERN = rf"^{card_numbers.PREFIX}\d{{{card_numbers.LENGTH - len(card_numbers.PREFIX)}}}$"
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_RESULTS = 10
 PAYMENT_METHOD_LABELS = {"cash": "Espèces", "card": "Carte bancaire", "cheque": "Chèque"}
 
 
@@ -73,7 +80,7 @@ def till(request):
         "urls": {
             "ping": reverse("api-me"),
             "card": f"{api}cards/__number__/",
-            "cardSearch": None,
+            "cardSearch": reverse("till_household_search") + (f"?site={site.code}&q=" if site else "?q="),
             "sales": f"{api}sales/",
             "sessions": f"{api}cash-sessions/",
             "close": f"{api}cash-sessions/__id__/close/",
@@ -100,3 +107,32 @@ def till(request):
 @requires("till.use")
 def scanner_test(request):
     return render(request, "frontend/till/scanner_test.html")
+
+
+@requires("card.lookup")
+def household_search(request):
+    """The till's "search by name", for a household that forgot its card: the households with an
+    entitlement in force at this site whose name contains the query. Names and card numbers
+    only, as the card lookup shows them; nothing else about the household."""
+    query = request.GET.get("q", "").strip()
+    site = _site_for(request)
+    if len(query) < SEARCH_MIN_LENGTH or site is None:
+        return JsonResponse({"results": []})
+    today = timezone.localdate()
+    in_force_here = Entitlement.objects.filter(
+        household_id=OuterRef("household_id"),
+        status__in=Entitlement.IN_FORCE,
+        start__lte=today,
+        end__gte=today,
+        sites=site,
+    )
+    cards = (
+        Card.objects.filter(is_active=True, household__display_name__icontains=query)
+        .filter(household__anonymised_at__isnull=True)
+        .filter(Exists(in_force_here))
+        .select_related("household")
+        .order_by("household__display_name", "number")[:SEARCH_MAX_RESULTS]
+    )
+    return JsonResponse(
+        {"results": [{"number": card.number, "display_name": card.household.display_name} for card in cards]}
+    )

@@ -36,17 +36,44 @@ def test_decimals_are_parsed_to_integers_with_half_up_rounding(modules):
 def test_a_line_is_priced_at_the_participation_rate_of_its_market_value(modules):
     prices = modules(
         """
-        const rice = {id: 1, unit: "piece", marketPrice: 235, rateMilli: 200, givenFree: false};
-        const apples = {id: 2, unit: "kg", marketPrice: 299, rateMilli: 100, givenFree: false};
-        const fead = {id: 3, unit: "piece", marketPrice: 180, rateMilli: 200, givenFree: true};
-        return [sale.priceLine(rice, 3000), sale.priceLine(apples, 450), sale.priceLine(fead, 1000)];
+        const rice = {id: 1, unit: "piece", marketPrice: 235};
+        const apples = {id: 2, unit: "kg", marketPrice: 299};
+        return [
+            sale.priceLine(rice, 3000, 200), sale.priceLine(apples, 450, 100), sale.priceLine(rice, 1000, 0),
+        ];
         """
     )
     assert prices == [
-        {"marketValue": 705, "paid": 141, "saving": 564},
-        {"marketValue": 135, "paid": 14, "saving": 121},  # 1.3455 -> 1.35; 0.135 -> 0.14
-        {"marketValue": 180, "paid": 0, "saving": 180},  # FEAD goods: counted, never charged
+        {"marketValue": 705, "paid": 141, "saving": 564, "rateMilli": 200},
+        # 1.3455 -> 1.35 and 0.13455 -> 0.13: each rounded once from the exact amount
+        {"marketValue": 135, "paid": 13, "saving": 122, "rateMilli": 100},
+        {"marketValue": 235, "paid": 0, "saving": 235, "rateMilli": 0},
     ]
+
+
+def test_the_rate_follows_the_counter_pricing_rules(modules):
+    rates = modules(
+        """
+        const rules = [
+            {categoryId: 7, origin: "", ceiling: false, rateMilli: 300},
+            {categoryId: null, origin: "store_pickup", ceiling: false, rateMilli: 150},
+            {categoryId: 9, origin: "", ceiling: true, rateMilli: 50},
+        ];
+        const ceilings = {food_bank: 100, pnaa: 200};
+        const rate = (product) => sale.rateFor({baseRateMilli: 200, product, rules, ceilings});
+        return [
+            rate({categoryId: 1, origin: "purchase"}),         // the household's rate
+            rate({categoryId: 7, origin: "store_pickup"}),     // category beats origin
+            rate({categoryId: 1, origin: "store_pickup"}),     // origin rule
+            rate({categoryId: 1, origin: "food_bank"}),        // statutory ceiling
+            rate({categoryId: 7, origin: "food_bank"}),        // a fixed rule is still capped
+            rate({categoryId: 9, origin: "purchase"}),         // ceiling rule
+            rate({categoryId: 1, origin: "fead"}),             // FEAD: free
+            rate({categoryId: 1, origin: "purchase", givenFree: true}),
+        ];
+        """
+    )
+    assert rates == [200, 300, 150, 100, 100, 50, 0, 0]
 
 
 def test_scanning_twice_adds_up_and_undo_takes_back_the_last_scan(modules):
@@ -55,9 +82,9 @@ def test_scanning_twice_adds_up_and_undo_takes_back_the_last_scan(modules):
         const household = {
             card: "8000000007", basis: "paid", remainingCents: 500, allowanceCents: 3000, limits: [],
         };
-        const s = new sale.Sale(household);
-        const rice = {id: 1, name: "Riz", unit: "piece", marketPrice: 235, rateMilli: 200};
-        const oil = {id: 2, name: "Huile", unit: "piece", marketPrice: 1000, rateMilli: 200};
+        const s = new sale.Sale({...household, rateMilli: 200});
+        const rice = {id: 1, name: "Riz", unit: "piece", marketPrice: 235};
+        const oil = {id: 2, name: "Huile", unit: "piece", marketPrice: 1000};
         s.add(rice); s.add(rice); s.add(oil);
         const before = s.lines.map((l) => [l.product.name, l.quantityMilli]);
         s.undo();

@@ -39,14 +39,44 @@ export function mulDivRound(a, b, divisor) {
   return Math.floor((a * b * 2 + divisor) / (2 * divisor));
 }
 
+/** Lot origins whose goods are always free (European food aid: FEAD, now FSE+). */
+export const FREE_ORIGINS = new Set(["fead"]);
+
 /**
- * Price of `quantityMilli` of `product` under the snapshot's rules. `product.marketPrice` is in
- * cents per unit, `product.rateMilli` the participation rate in thousandths (200 = 20 %).
+ * The participation rate (thousandths) for a product, as grocery/counter/pricing.py decides it:
+ * free goods at 0; else the household's rate, replaced by the most specific fixed rule
+ * (category beats origin), then lowered by every ceiling that applies (rules and the statutory
+ * ceilings by origin). `product.origin` is the origin of the lot the till expects to sell from.
  */
-export function priceLine(product, quantityMilli) {
+export function rateFor({ baseRateMilli, product, rules = [], ceilings = {} }) {
+  if (product.givenFree || FREE_ORIGINS.has(product.origin)) return 0;
+  const applicable = rules.filter(
+    (rule) =>
+      (rule.categoryId === null || rule.categoryId === undefined || rule.categoryId === product.categoryId) &&
+      (!rule.origin || rule.origin === product.origin),
+  );
+  let rate = baseRateMilli;
+  let best = null;
+  for (const rule of applicable.filter((r) => !r.ceiling)) {
+    const specificity = (rule.categoryId != null ? 2 : 0) + (rule.origin ? 1 : 0);
+    if (!best || specificity > best.specificity) best = { specificity, rate: rule.rateMilli };
+  }
+  if (best) rate = best.rate;
+  const caps = applicable.filter((r) => r.ceiling).map((r) => r.rateMilli);
+  if (product.origin && ceilings[product.origin] !== undefined) caps.push(ceilings[product.origin]);
+  if (caps.length) rate = Math.min(rate, ...caps);
+  return Math.max(0, Math.min(1000, rate));
+}
+
+/**
+ * Price of `quantityMilli` of `product` (market price in cents per unit) at `rateMilli`: the
+ * market value and the price paid each rounded once, to the cent, half up, from the exact
+ * amounts (as the server does); saving = market value − price paid.
+ */
+export function priceLine(product, quantityMilli, rateMilli) {
   const marketValue = mulDivRound(product.marketPrice, quantityMilli, 1000);
-  const paid = product.givenFree ? 0 : mulDivRound(marketValue, product.rateMilli, 1000);
-  return { marketValue, paid, saving: marketValue - paid };
+  const paid = mulDivRound(product.marketPrice * quantityMilli, rateMilli, 1_000_000);
+  return { marketValue, paid, saving: marketValue - paid, rateMilli };
 }
 
 let nextKey = 1;
@@ -54,11 +84,13 @@ let nextKey = 1;
 export class Sale {
   /**
    * @param household the card lookup answer (normalised): {card, name, persons, basis,
-   *        remainingCents, limits, ...}
+   *        rateMilli, remainingCents, limits, ...}
+   * @param pricing the catalogue snapshot's {rules, ceilings}
    */
-  constructor(household) {
+  constructor(household, pricing = {}) {
     this.id = newUuid();
     this.household = household;
+    this.pricing = pricing;
     this.lines = [];
     this.history = []; // what "undo" reverts: {kind: "add"|"increment", key}
   }
@@ -121,8 +153,12 @@ export class Sale {
     return line;
   }
 
+  rateOf(product) {
+    return rateFor({ baseRateMilli: this.household.rateMilli, product, ...this.pricing });
+  }
+
   priced(line) {
-    return priceLine(line.product, line.quantityMilli);
+    return priceLine(line.product, line.quantityMilli, this.rateOf(line.product));
   }
 
   totals() {

@@ -63,7 +63,7 @@ export function attachScanner({
   }
 
   function onKeyDown(event) {
-    const at = now();
+    const at = event.timeStamp > 0 ? event.timeStamp : now(); // when the key arrived, in performance.now() time
     const gap = buffer.length ? at - lastAt : null;
     const info = { at, gap, char: null, scan: null };
     if (event.ctrlKey || event.metaKey || (event.altKey && !event.getModifierState?.("AltGraph"))) {

@@ -3,7 +3,7 @@
 // F4 pay, Ctrl+Z undo, F8 next household) and with large touch targets on a tablet.
 
 import { attachScanner } from "./scanner.js";
-import { Sale, formatMoney, formatQuantity, parseDecimal, priceLine, toDecimalString } from "./sale.js";
+import { Sale, formatMoney, formatQuantity, parseDecimal, toDecimalString } from "./sale.js";
 import { Connection, Offline, Refused, SaleQueue, cache, cards, db } from "./offline.js";
 import { $, $$, h, openDialog, replace, signal } from "./ui.js";
 
@@ -15,7 +15,7 @@ const state = {
   screen: "loading",
   till: null, // {id, name}
   session: null, // {id, opened_at}
-  catalogue: { version: null, byBarcode: new Map(), byId: new Map(), products: [] },
+  catalogue: { version: null, byBarcode: new Map(), byId: new Map(), products: [], pricing: { rules: [], ceilings: {} } },
   sale: null,
   household: null,
   receipt: null,
@@ -42,16 +42,25 @@ function normaliseCatalogue(raw) {
       brand: item.brand || "",
       unit: item.unit || "piece",
       marketPrice: parseDecimal(item.market_price, 2),
-      rateMilli: parseDecimal(item.rate ?? item.participation_rate ?? config.defaultRate, 3),
       givenFree: Boolean(item.given_free),
-      category: item.category ?? null,
+      categoryId: item.category_id ?? item.category ?? null,
+      origin: item.origin || "",
       barcodes: item.barcodes || [],
     };
     products.push(product);
     byId.set(product.id, product);
     for (const code of product.barcodes) byBarcode.set(String(typeof code === "object" ? code.code : code), product);
   }
-  return { version: raw.version ?? null, byBarcode, byId, products, limits: raw.limits || [], raw };
+  const pricing = {
+    rules: (raw.pricing_rules || []).map((rule) => ({
+      categoryId: rule.category_id ?? rule.category ?? null,
+      origin: rule.origin || "",
+      ceiling: Boolean(rule.ceiling),
+      rateMilli: parseDecimal(rule.rate, 3),
+    })),
+    ceilings: Object.fromEntries(Object.entries(raw.origin_ceilings || {}).map(([origin, rate]) => [origin, parseDecimal(rate, 3)])),
+  };
+  return { version: raw.version ?? null, byBarcode, byId, products, pricing, limits: raw.limits || [], raw };
 }
 
 async function loadCatalogue({ force = false } = {}) {
@@ -235,6 +244,7 @@ function householdFrom(lookup, { cachedAt = null } = {}) {
     persons: lookup.household?.persons,
     entitlement,
     basis: entitlement?.allowance_basis || "paid",
+    rateMilli: parseDecimal(entitlement?.participation_rate ?? config.defaultRate, 3),
     allowanceCents: parseDecimal(allowance.allowance ?? entitlement?.monthly_allowance ?? "0", 2),
     remainingCents: parseDecimal(allowance.remaining ?? "0", 2) - pendingUsage(lookup.number),
     limits: (lookup.limits || []).map(normaliseLimit).filter(Boolean),
@@ -287,7 +297,7 @@ async function identify(number) {
     household = householdFrom(cached.lookup, { cachedAt: cached.saved_at });
   }
   state.household = household;
-  state.sale = new Sale(household);
+  state.sale = new Sale(household, state.catalogue.pricing);
   if (household.problems.length) {
     signal("error");
     notice("error", household.problems.join(" "));
@@ -749,7 +759,7 @@ function showReceipt(receipt) {
       h("p.muted", {}, sale.household.name, " · ", new Date(receipt.soldAt).toLocaleString("fr-FR"), ` · réf. ${sale.id.slice(0, 8)}`),
       receiptTable(
         sale.lines.map((line) => {
-          const price = priceLine(line.product, line.quantityMilli);
+          const price = sale.priced(line);
           return { name: line.product.name, quantity: formatQuantity(line.quantityMilli, line.product.unit), market: price.marketValue, paid: price.paid, saving: price.saving };
         }),
         { market: totals.marketValue, paid: totals.paid, savings: totals.savings },
