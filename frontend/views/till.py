@@ -5,6 +5,7 @@ only hands them the site, its tills with their open session, the API addresses a
 signed-in person may do. Every write goes through the counter's API (POST /api/v1/sales/…), the
 same services the rest of the project uses.
 """
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -32,6 +33,9 @@ ENTITLEMENT_STATUS_LABELS = {
 #: Card numbers (beneficiaries.cards): 10 digits, the last a Luhn check digit. Anything else
 #: scanned is looked up in the catalogue.
 CARD_PATTERN = rf"^{card_numbers.PREFIX}\d{{{card_numbers.LENGTH - len(card_numbers.PREFIX)}}}$"
+#: A scan is a burst of keys at most this far apart (ms). Scanners send 5-30 ms apart, people
+#: type 100 ms or more apart; some Bluetooth scanners need more (settings.TILL_SCAN_MAX_GAP_MS).
+DEFAULT_SCAN_MAX_GAP_MS = 60
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_RESULTS = 10
 PAYMENT_METHOD_LABELS = {"cash": "Espèces", "card": "Carte bancaire", "cheque": "Chèque"}
@@ -98,15 +102,20 @@ def till(request):
         "methodLabels": PAYMENT_METHOD_LABELS,
         "defaultRate": "0.200",
         "pingEveryMs": 3000,
-        "scanMaxGapMs": 60,
+        "scanMaxGapMs": _scan_max_gap_ms(),
         "cardPattern": CARD_PATTERN,
     }
     return render(request, "frontend/till/till.html", {"site": site, "tills": tills, "config": config})
 
 
+def _scan_max_gap_ms() -> int:
+    return int(getattr(settings, "TILL_SCAN_MAX_GAP_MS", DEFAULT_SCAN_MAX_GAP_MS))
+
+
 @requires("till.use")
 def scanner_test(request):
-    return render(request, "frontend/till/scanner_test.html")
+    config = {"scanMaxGapMs": _scan_max_gap_ms()}
+    return render(request, "frontend/till/scanner_test.html", {"config": config})
 
 
 @requires("card.lookup")

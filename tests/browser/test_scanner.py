@@ -1,30 +1,9 @@
 """The scanner test page and the burst detection the till relies on (AZERTY included)."""
 import pytest
 
-from tests.browser.conftest import scan, type_slowly
+from tests.browser.conftest import azerty_scan, scan, type_slowly
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# AZERTY: the keys of the top row give these characters without Shift.
-AZERTY_DIGITS = dict(zip("1234567890", "&é\"'(-è_çà", strict=True))
-
-
-def azerty_scan(page, code: str, *, focus_selector: str | None = None):
-    """Real (trusted) key events as an AZERTY keyboard sends them: `key` is the AZERTY
-    character, `code` the digit key, then Enter. Sent through the DevTools protocol so the
-    characters really land in a focused box, as a scanner's would."""
-    cdp = page.context.new_cdp_session(page)
-    if focus_selector:
-        page.focus(focus_selector)
-    for digit in code:
-        key = AZERTY_DIGITS[digit]
-        common = {"key": key, "code": f"Digit{digit}", "windowsVirtualKeyCode": 48 + int(digit)}
-        cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": key, **common})
-        cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **common})
-    enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
-    cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": "\r", **enter})
-    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **enter})
-    cdp.detach()
 
 
 def open_scanner_test(browser_page, user):

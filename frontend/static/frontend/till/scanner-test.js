@@ -4,7 +4,7 @@
 import { attachScanner } from "./scanner.js";
 import { $, h, replace, signal } from "./ui.js";
 
-const MAX_GAP_MS = 50;
+const MAX_GAP_MS = JSON.parse(document.getElementById("scanner-config").textContent).scanMaxGapMs;
 const MAX_ROWS = 60;
 let burst = []; // key events of the burst in progress: {key, code, char, gap}
 let silenceTimer = null;
@@ -84,7 +84,7 @@ attachScanner({
           verdict("error", "La lecture ne se termine pas par Entrée : configurez le suffixe « Entrée / CR » du scanner (voir son manuel).");
         }
         burst = [];
-      }, 300);
+      }, Math.max(400, MAX_GAP_MS * 2));
     } else if (event.key === "Tab" && burst.length >= 4) {
       const code = burst.map((item) => item.char).join("");
       show(code, { suffix: "Tab", meanGap: 0, events: burst });
