@@ -5,10 +5,14 @@ only hands them the site, its tills with their open session, the API addresses a
 signed-in person may do. Every write goes through the counter's API (POST /api/v1/sales/…), the
 same services the rest of the project uses.
 """
+import hashlib
+
 from django.conf import settings
 from django.db.models import Exists, OuterRef
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -36,6 +40,8 @@ CARD_PATTERN = rf"^{card_numbers.PREFIX}\d{{{card_numbers.LENGTH - len(card_numb
 #: A scan is a burst of keys at most this far apart (ms). Scanners send 5-30 ms apart, people
 #: type 100 ms or more apart; some Bluetooth scanners need more (settings.TILL_SCAN_MAX_GAP_MS).
 DEFAULT_SCAN_MAX_GAP_MS = 60
+#: The till's static files (the service worker keeps them for offline reloads).
+TILL_ASSETS = ["till.css", "till.js", "scanner.js", "sale.js", "offline.js", "ui.js"]
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_RESULTS = 10
 PAYMENT_METHOD_LABELS = {"cash": "Espèces", "card": "Carte bancaire", "cheque": "Chèque"}
@@ -81,7 +87,9 @@ def till(request):
     config = {
         "site": {"id": site.pk, "name": site.name} if site else None,
         "tills": tills,
+        "renderedAt": timezone.now().isoformat(),
         "urls": {
+            "till": reverse("till"),
             "ping": reverse("api-me"),
             "card": f"{api}cards/__number__/",
             "cardSearch": reverse("till_household_search") + (f"?site={site.code}&q=" if site else "?q="),
@@ -91,6 +99,7 @@ def till(request):
             "zreport": f"{api}cash-sessions/__id__/z-report/",
             "catalogue": f"{api}sites/{site.pk}/catalogue/" if site else None,
             "receipt": None,
+            "serviceWorker": reverse("till_service_worker") if _service_worker_on() else None,
         },
         "user": {
             "name": request.user.get_full_name() or request.user.username,
@@ -106,6 +115,10 @@ def till(request):
         "cardPattern": CARD_PATTERN,
     }
     return render(request, "frontend/till/till.html", {"site": site, "tills": tills, "config": config})
+
+
+def _service_worker_on() -> bool:
+    return bool(getattr(settings, "TILL_SERVICE_WORKER", True))
 
 
 def _scan_max_gap_ms() -> int:
@@ -145,3 +158,17 @@ def household_search(request):
     return JsonResponse(
         {"results": [{"number": card.number, "display_name": card.household.display_name} for card in cards]}
     )
+
+
+@requires("till.use")
+def service_worker(request):
+    """The till's service worker, served under /caisse/ so that it may control the till page."""
+    # In production static names carry a hash of their content (manifest storage): a new
+    # deployment gives a new cache name, and the old cache is dropped on activation.
+    names = "|".join(static(f"frontend/till/{name}") for name in TILL_ASSETS)
+    version = hashlib.sha1(names.encode()).hexdigest()[:12]
+    body = render_to_string("frontend/till/sw.js", {"version": version}, request=request)
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("till")
+    response["Cache-Control"] = "no-cache"
+    return response

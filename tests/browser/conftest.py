@@ -59,19 +59,23 @@ def browser():
 @pytest.fixture
 def browser_page(browser, live_server):
     """`browser_page(user)`: a 1280×800 tab signed in as `user`, in a fresh browser profile
-    (its own IndexedDB), with console errors collected in `page.console_errors`."""
+    (its own IndexedDB), with console errors collected in `page.console_errors`; service
+    workers blocked unless `service_workers="allow"`."""
     from django.conf import settings
     from django.test import Client
 
     contexts = []
 
-    def make(user, *, viewport=None):
+    def make(user, *, viewport=None, service_workers="block"):
         client = Client()
         client.force_login(user)
         context = browser.new_context(
             viewport=viewport or {"width": 1280, "height": 800},
             locale="fr-FR",
             base_url=live_server.url,
+            # Requests a service worker answers escape page.route(); only the test of the
+            # service worker itself lets it run.
+            service_workers=service_workers,
         )
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])

@@ -71,3 +71,12 @@ def test_search_is_a_constant_number_of_queries(page, volunteer, site, django_as
 
 def test_search_is_refused_to_partners(page, partner_user):
     assert page(partner_user).get("/caisse/foyers/", {"q": "durand"}).status_code == 403
+
+
+def test_the_service_worker_may_control_the_till_page(page, volunteer):
+    response = page(volunteer).get("/caisse/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/caisse/"
+    body = response.content.decode()
+    assert '"/static/frontend/till/till.js"' in body and '"/caisse/"' in body

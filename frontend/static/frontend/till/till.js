@@ -212,7 +212,7 @@ async function openSession(event) {
     const { data } = await connection.request("POST", config.urls.sessions, { till: tillId, opening_count: counted.count });
     state.till = config.tills.find((till) => till.id === tillId) || { id: tillId, name: `Caisse ${tillId}` };
     state.session = { id: data.id, opened_at: data.opened_at };
-    await cache.set("session", { till: state.till, session: state.session });
+    await cache.set("session", { till: state.till, session: state.session, saved_at: new Date().toISOString() });
     notice("ok", `Caisse ouverte avec un fond de ${formatMoney(counted.total)}.`);
     nextHousehold();
   } catch (error) {
@@ -939,7 +939,7 @@ async function closeSession() {
     const { data } = await connection.request("GET", url(config.urls.zreport, { id: state.session.id }));
     const closedSession = state.session;
     state.session = null;
-    await cache.set("session", null);
+    await cache.set("session", { till: state.till, session: null, saved_at: new Date().toISOString() });
     showZReport(closedSession, data);
   } catch (error) {
     signal("error");
@@ -1093,6 +1093,16 @@ async function start() {
   const open = config.tills.find((till) => till.open_session && (!tillId || till.id === tillId)) || config.tills.find((till) => till.open_session);
   state.till = open || config.tills.find((till) => till.id === tillId) || config.tills[0] || null;
   if (open) state.session = open.open_session;
+  // A page served by the service worker while offline may be older than what this till did
+  // since: the session it opened or closed last, kept in IndexedDB, is then the newer truth.
+  const remembered = await cache.get("session");
+  if (remembered?.saved_at && Date.parse(remembered.saved_at) > Date.parse(config.renderedAt)) {
+    state.till = remembered.till || state.till;
+    state.session = remembered.session;
+  }
+  if (config.urls.serviceWorker && "serviceWorker" in navigator) {
+    navigator.serviceWorker.register(config.urls.serviceWorker, { scope: config.urls.till }).catch(() => {});
+  }
   $("#open-till").addEventListener("change", (event) => localStorage.setItem("epicerie.till", event.target.value));
 
   await loadCatalogue();
