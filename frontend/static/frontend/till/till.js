@@ -253,6 +253,8 @@ function householdFrom(lookup, { cachedAt = null } = {}) {
   };
 }
 
+const PERIOD_LABELS = { month: "ce mois-ci", visit: "à ce passage" };
+
 function normaliseLimit(raw) {
   const left = parseDecimal(raw.remaining ?? raw.left ?? "", 3);
   if (Number.isNaN(left)) return null;
@@ -345,7 +347,7 @@ function renderHousehold() {
             "ul.limits",
             {},
             household.limits.map((limit) =>
-              h("li", {}, `${limit.label} : encore ${formatQuantity(limit.leftMilli, "piece")}${limit.period ? ` (${limit.period})` : ""}`),
+              h("li", {}, `${limit.label} : encore ${formatQuantity(limit.leftMilli, "piece")} ${PERIOD_LABELS[limit.period] || ""}`),
             ),
           )
         : null,
@@ -602,10 +604,11 @@ function askReason(title, label) {
 }
 
 function askPayment(total) {
+  // Letters, not digits: digits belong to the amount received.
   const methods = [
-    ["cash", "Espèces", "1"],
-    ["card", "Carte bancaire", "2"],
-    ["cheque", "Chèque", "3"],
+    ["cash", "Espèces", "E"],
+    ["card", "Carte bancaire", "C"],
+    ["cheque", "Chèque", "Q"],
   ];
   return openDialog({
     title: "Paiement",
@@ -626,8 +629,9 @@ function askPayment(total) {
       const method = () => form.querySelector("input[name=method]:checked")?.value || "cash";
       const update = () => {
         const isCash = method() === "cash";
+        if (!isCash && document.activeElement === tendered) form.querySelector("button[type=submit]").focus();
         tendered.disabled = !isCash;
-        tendered.closest(".cash-only").hidden = !isCash;
+        tendered.closest(".cash-only").hidden = !isCash || total === 0;
         const amount = tendered.value ? parseDecimal(tendered.value, 2) : total;
         change.textContent = Number.isNaN(amount) ? "—" : formatMoney(Math.max(0, amount - total));
       };
@@ -637,7 +641,7 @@ function askPayment(total) {
           ? h(
               "fieldset.methods",
               {},
-              h("legend", {}, "Moyen de paiement (touches 1, 2, 3)"),
+              h("legend", {}, "Moyen de paiement (touches E, C, Q)"),
               methods.map(([value, label, key], index) =>
                 h("label.method", {}, h("input", { type: "radio", name: "method", value, checked: index === 0, onchange: update }), ` ${label} `, h("kbd", {}, key)),
               ),
@@ -649,7 +653,7 @@ function askPayment(total) {
       );
       form.addEventListener("input", update);
       form.addEventListener("keydown", (event) => {
-        const chosen = methods.find(([, , key]) => key === event.key && event.target !== tendered);
+        const chosen = !event.ctrlKey && !event.altKey && methods.find(([, , key]) => key === event.key.toUpperCase());
         if (chosen) {
           form.querySelector(`input[value=${chosen[0]}]`).checked = true;
           update();
@@ -668,7 +672,6 @@ function askPayment(total) {
         }
         close([{ method: chosen, amount }]);
       });
-      if (total === 0) tendered.closest?.(".cash-only");
       queueMicrotask(update);
       return form;
     },
@@ -718,6 +721,7 @@ async function submitSale(payments, overrideReason) {
 
 function showReceipt(receipt) {
   state.receipt = receipt;
+  if (receipt.online) notice("", "");
   const box = $("#receipt");
   if (receipt.online) {
     const data = receipt.sale;
@@ -729,7 +733,7 @@ function showReceipt(receipt) {
       receiptTable(
         data.lines.map((line) => ({
           name: line.name,
-          quantity: `${String(line.quantity).replace(".", ",")}${line.unit && line.unit !== "piece" ? ` ${line.unit}` : ""}`,
+          quantity: formatQuantity(parseDecimal(line.quantity, 3), line.unit || "piece"),
           market: parseDecimal(line.line_market_value ?? line.market_price, 2),
           paid: parseDecimal(line.price_paid, 2),
           saving: parseDecimal(line.saving, 2),
@@ -790,6 +794,7 @@ function receiptTable(lines, totals) {
 }
 
 function nextHousehold() {
+  if (state.screen === "receipt") notice("", "");
   state.sale = null;
   state.household = null;
   state.receipt = null;
@@ -940,6 +945,7 @@ async function closeSession() {
     const closedSession = state.session;
     state.session = null;
     await cache.set("session", { till: state.till, session: null, saved_at: new Date().toISOString() });
+    notice("ok", "Caisse fermée.");
     showZReport(closedSession, data);
   } catch (error) {
     signal("error");
@@ -960,6 +966,13 @@ const Z_LABELS = {
   market_value: "Valeur marchande",
   paid: "Payé par les foyers",
   savings: "Économies des foyers",
+  payments: "Paiements",
+  by_method: "Par moyen de paiement",
+  refunds: "Remboursements",
+  opened_by: "Ouverte par",
+  closed_by: "Fermée par",
+  opening_count: "Comptage à l'ouverture",
+  closing_count: "Comptage à la fermeture",
 };
 
 function zValue(value) {
@@ -999,7 +1012,7 @@ async function showConflicts() {
   const all = await queue.conflicts();
   await openDialog({
     title: "Ventes hors ligne refusées",
-    className: "conflicts",
+    className: "conflicts-dialog",
     build: (close) =>
       h(
         "div",

@@ -1,11 +1,15 @@
 // Small DOM helpers of the till: building elements, the beep and flash that answer every scan
 // (distinct for errors), and the modal dialogs.
 
-/** h("td.num", {title: "x"}, "text", child…): an element with classes, attributes and children. */
+/** h("td.num#total", {title: "x"}, "text", child…): an element with its id, classes,
+ * attributes (on* are listeners) and children. */
 export function h(tag, attributes = {}, ...children) {
-  const [name, ...classes] = tag.split(".");
+  const name = /^[a-z0-9]+/.exec(tag)[0];
   const element = document.createElement(name);
-  if (classes.length) element.className = classes.join(" ");
+  for (const [, kind, value] of tag.slice(name.length).matchAll(/([#.])([\w-]+)/g)) {
+    if (kind === "#") element.id = value;
+    else element.classList.add(value);
+  }
   for (const [key, value] of Object.entries(attributes || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith("on")) element.addEventListener(key.slice(2), value);
