@@ -6,6 +6,7 @@ signed-in person may do. Every write goes through the counter's API (POST /api/v
 same services the rest of the project uses.
 """
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -72,10 +73,11 @@ def _tills(site: Site | None) -> list[dict]:
     return [{"id": t.pk, "name": str(t), "open_session": None} for t in till_model.objects.filter(site=site)]
 
 
-def _url(name: str, *args, placeholder_kwargs: dict | None = None) -> str | None:
+def _url_template(name: str, sample, placeholder: str = "__id__") -> str | None:
+    """A route with its one argument left as a placeholder the script fills in."""
     try:
-        return reverse(name, args=args, kwargs=placeholder_kwargs)
-    except NoReverseMatch:
+        return reverse(name, args=[sample]).replace(str(sample), placeholder)
+    except NoReverseMatch:  # the counter's printable pages are not there
         return None
 
 
@@ -98,7 +100,8 @@ def till(request):
             "close": f"{api}cash-sessions/__id__/close/",
             "zreport": f"{api}cash-sessions/__id__/z-report/",
             "catalogue": f"{api}sites/{site.pk}/catalogue/" if site else None,
-            "receipt": None,
+            "receipt": _url_template("counter_receipt", uuid.UUID(int=0)),
+            "zReportPage": _url_template("counter_z_report", 999999),
             "serviceWorker": reverse("till_service_worker") if _service_worker_on() else None,
         },
         "user": {

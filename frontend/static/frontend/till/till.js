@@ -15,7 +15,7 @@ const state = {
   screen: "loading",
   till: null, // {id, name}
   session: null, // {id, opened_at}
-  catalogue: { version: null, byBarcode: new Map(), byId: new Map(), products: [], pricing: { rules: [], ceilings: {} } },
+  catalogue: normaliseCatalogue({}),
   sale: null,
   household: null,
   receipt: null,
@@ -31,10 +31,12 @@ const queue = new SaleQueue({ connection, salesUrl: config.urls.sales, onChange:
 
 // ---------------------------------------------------------------- catalogue snapshot
 
+/** The snapshot of GET /api/v1/sites/{id}/catalogue/ in the shapes sale.js prices with. */
 function normaliseCatalogue(raw) {
   const byBarcode = new Map();
   const byId = new Map();
   const products = [];
+  const freeCategories = new Set((raw.categories || []).filter((c) => c.given_free).map((c) => c.id));
   for (const item of raw.products || []) {
     const product = {
       id: item.id,
@@ -42,25 +44,25 @@ function normaliseCatalogue(raw) {
       brand: item.brand || "",
       unit: item.unit || "piece",
       marketPrice: parseDecimal(item.market_price, 2),
-      givenFree: Boolean(item.given_free),
-      categoryId: item.category_id ?? item.category ?? null,
-      origin: item.origin || "",
-      barcodes: item.barcodes || [],
+      categoryId: item.category ?? null,
+      givenFree: freeCategories.has(item.category),
+      origin: item.origin || "", // not in the snapshot yet: origin rules apply on the server
+      availableMilli: item.available == null ? null : parseDecimal(item.available, 3),
     };
     products.push(product);
     byId.set(product.id, product);
-    for (const code of product.barcodes) byBarcode.set(String(typeof code === "object" ? code.code : code), product);
+    for (const code of item.barcodes || []) byBarcode.set(String(code), product);
   }
   const pricing = {
     rules: (raw.pricing_rules || []).map((rule) => ({
-      categoryId: rule.category_id ?? rule.category ?? null,
+      categoryId: rule.category ?? null,
       origin: rule.origin || "",
-      ceiling: Boolean(rule.ceiling),
+      ceiling: rule.kind === "ceiling",
       rateMilli: parseDecimal(rule.rate, 3),
     })),
     ceilings: Object.fromEntries(Object.entries(raw.origin_ceilings || {}).map(([origin, rate]) => [origin, parseDecimal(rate, 3)])),
   };
-  return { version: raw.version ?? null, byBarcode, byId, products, pricing, limits: raw.limits || [], raw };
+  return { version: raw.version ?? null, byBarcode, byId, products, pricing, raw };
 }
 
 async function loadCatalogue({ force = false } = {}) {
@@ -462,7 +464,12 @@ function addProduct(product, details) {
   measureScan(details);
   const after = state.sale.allowance().state;
   const limitsAfter = state.sale.limitProblems().length;
-  if (after === "over" || limitsAfter > limitsBefore) {
+  const wanted = state.sale.lines.filter((l) => l.product.id === product.id).reduce((sum, l) => sum + l.quantityMilli, 0);
+  if (product.availableMilli !== null && wanted > product.availableMilli) {
+    // The snapshot may be behind the shelf: warn, the server decides when the sale is recorded.
+    signal("warn");
+    notice("warn", `${product.name} : le stock enregistré est épuisé (${formatQuantity(product.availableMilli, product.unit)}). Vérifiez l'article avec le responsable.`);
+  } else if (after === "over" || limitsAfter > limitsBefore) {
     signal("warn");
     notice("warn", after === "over" ? `${product.name} dépasse le montant autorisé du foyer.` : `${product.name} : limite atteinte pour ce foyer.`);
   } else {
@@ -953,57 +960,45 @@ async function closeSession() {
   }
 }
 
-const Z_LABELS = {
-  opened_at: "Ouverture",
-  closed_at: "Fermeture",
-  sales_count: "Ventes",
-  households: "Foyers servis",
-  opening_total: "Fond de caisse",
-  expected_cash: "Espèces attendues",
-  closing_total: "Espèces comptées",
-  counted_cash: "Espèces comptées",
-  difference: "Écart",
-  market_value: "Valeur marchande",
-  paid: "Payé par les foyers",
-  savings: "Économies des foyers",
-  payments: "Paiements",
-  by_method: "Par moyen de paiement",
-  refunds: "Remboursements",
-  opened_by: "Ouverte par",
-  closed_by: "Fermée par",
-  opening_count: "Comptage à l'ouverture",
-  closing_count: "Comptage à la fermeture",
-};
-
-function zValue(value) {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "object") {
-    return Object.entries(value)
-      .map(([key, item]) => `${Z_LABELS[key] || config.methodLabels[key] || key} : ${zValue(item)}`)
-      .join(" · ");
-  }
-  if (typeof value === "string" && /^-?\d+\.\d{2}$/.test(value)) return formatMoney(parseDecimal(value, 2));
-  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) return new Date(value).toLocaleString("fr-FR");
-  return String(value);
+function zRows(report) {
+  const money = (value) => (value == null ? "—" : formatMoney(parseDecimal(value, 2)));
+  const when = (value) => (value ? new Date(value).toLocaleString("fr-FR") : "—");
+  const cash = report.cash || {};
+  const refunds = report.refunds || {};
+  const payments = report.payments || {};
+  return [
+    ["Caisse", `${report.site?.name || ""} · ${report.till?.name || ""}`],
+    ["Ouverture", `${when(report.opened_at)} par ${report.opened_by || "—"}`],
+    ["Fermeture", `${when(report.closed_at)} par ${report.closed_by || "—"}`],
+    ["Ventes", `${report.sales_count ?? 0} (tickets ${report.receipts?.first ?? "—"} à ${report.receipts?.last ?? "—"})`],
+    ["Foyers servis", report.households ?? 0],
+    ["Valeur marchande", money(report.market_value)],
+    ["Payé par les foyers", money(report.paid)],
+    ["Économies des foyers", money(report.savings)],
+    ["Dont produits gratuits (valeur)", money(report.free_market_value)],
+    ...Object.entries(payments).map(([method, amount]) => [`Paiements · ${config.methodLabels[method] || method}`, money(amount)]),
+    ["Rendu de monnaie", money(report.change_given)],
+    ["Remboursements", `${refunds.count ?? 0} · ${money(refunds.amount)}`],
+    ["Fond de caisse", money(cash.opening)],
+    ["Espèces attendues", money(cash.expected)],
+    ["Espèces comptées", money(cash.counted)],
+    ["Écart", money(cash.difference)],
+  ];
 }
 
 function showZReport(session, report) {
   const box = $("#zreport");
+  const printable = config.urls.zReportPage ? url(config.urls.zReportPage, { id: session.id }) : null;
   replace(
     box,
     h("h2", {}, `Rapport Z — session n° ${session.id}`),
+    h("table.zreport", {}, h("tbody", {}, zRows(report).map(([label, value]) => h("tr", {}, h("th", {}, label), h("td.num", {}, String(value)))))),
     h(
-      "table.zreport",
+      "div.toolbar.no-print",
       {},
-      h(
-        "tbody",
-        {},
-        Object.entries(report || {})
-          .filter(([key]) => !["id", "session", "till", "site"].includes(key))
-          .map(([key, value]) => h("tr", {}, h("th", {}, Z_LABELS[key] || key), h("td", {}, zValue(value)))),
-      ),
+      printable ? h("a.button.primary#print-z", { href: printable, target: "_blank", rel: "noopener" }, "Imprimer le rapport Z") : null,
+      h("button#z-done", { type: "button", onclick: () => { renderOpenScreen(); show("open"); } }, "Terminer"),
     ),
-    h("div.toolbar.no-print", {}, h("button.primary", { type: "button", onclick: () => window.print() }, "Imprimer"), h("button", { type: "button", onclick: () => { renderOpenScreen(); show("open"); } }, "Terminer")),
   );
   show("zreport");
 }
