@@ -44,6 +44,13 @@ def _run(schema_editor, statements_by_vendor: dict[str, list[str]]) -> None:
 
 
 def install(apps, schema_editor) -> None:
+    """Idempotent: a later migration that rebuilds the table on SQLite (which drops its
+    triggers) calls it again."""
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = 'entitlement_no_overlap'")
+            if cursor.fetchone():
+                return
     _run(schema_editor, {"postgresql": POSTGRES_INSTALL, "sqlite": SQLITE_INSTALL})
 
 

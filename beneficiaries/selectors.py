@@ -5,15 +5,28 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grocery.errors import Conflict, DomainError, NotFound
+from grocery.permissions import has_capability, is_partner_only
 
+from . import budget as budget_rules
 from . import cards as card_numbers
 from .dates import first_of_month
-from .models import AllowanceMonth, Card, Entitlement
+from .models import (
+    AllowanceMonth,
+    BeneficiarySettings,
+    BudgetVersion,
+    Card,
+    Entitlement,
+    Goal,
+    GoalProgress,
+    Household,
+    Referral,
+)
 
 #: Functions (card, payload) -> None called last by `card_lookup_payload`; the counter appends
 #: its per-product limits to payload["limits"] without this app importing the counter.
@@ -156,3 +169,170 @@ def entitlements_overlapping(*, household_id: int, start: date, end: date, exclu
     if exclude_id is not None:
         queryset = queryset.exclude(pk=exclude_id)
     return queryset
+
+
+# --- Who sees what -----------------------------------------------------------------------------
+
+
+def households_for(user) -> QuerySet[Household]:
+    """Households this user may read, with what the lists show prefetched. Partners (no
+    household.view) only reach households through their referrals; they get the households
+    behind those."""
+    queryset = Household.objects.all()
+    if is_partner_only(user):
+        queryset = (
+            queryset.filter(referrals__partner_id=user.partner_id).distinct()
+            if user.partner_id
+            else queryset.none()
+        )
+    elif not has_capability(user, "household.view"):
+        queryset = queryset.none()
+    return queryset.select_related("partner").prefetch_related(
+        "members",
+        Prefetch("cards", queryset=Card.objects.filter(is_active=True), to_attr="active_cards"),
+        Prefetch(
+            "entitlements", queryset=Entitlement.objects.order_by("-start", "-id").prefetch_related("sites")
+        ),
+    )
+
+
+def referrals_for(user) -> QuerySet[Referral]:
+    """Referrals this user may read: partners only those of their organisation."""
+    queryset = Referral.objects.all()
+    if is_partner_only(user):
+        queryset = queryset.filter(partner_id=user.partner_id) if user.partner_id else queryset.none()
+    elif not has_capability(user, "referral.view"):
+        queryset = queryset.none()
+    return queryset.select_related(
+        "household", "partner", "created_by", "decided_by", "budget"
+    ).prefetch_related("household__members", Prefetch("entitlements", to_attr="entitlement_list"))
+
+
+def referrals_for_commission() -> QuerySet[Referral]:
+    """Submitted referrals, oldest first, with everything the commission view shows, in a
+    constant number of queries: household, members, budget snapshot, and the household's
+    history (earlier entitlements and referrals)."""
+    return (
+        Referral.objects.filter(status=Referral.Status.SUBMITTED)
+        .select_related("household", "partner", "created_by", "budget")
+        .prefetch_related(
+            "household__members",
+            Prefetch("household__entitlements", queryset=Entitlement.objects.order_by("-start")),
+            Prefetch("household__referrals", queryset=Referral.objects.order_by("-created_at")),
+            Prefetch("entitlements", to_attr="entitlement_list"),
+        )
+        .order_by("submitted_at", "id")
+    )
+
+
+def budget_summary(
+    household: Household,
+    budget: BudgetVersion | None,
+    settings: BeneficiarySettings,
+    on_date: date | None = None,
+) -> dict | None:
+    """The reste à vivre of a budget version with its formula, threshold and verdict (uses the
+    version's stored totals and the prefetched members: no query)."""
+    if budget is None:
+        return None
+    on_date = on_date or timezone.localdate()
+    ages = [member.age_on(on_date) for member in household.members.all()]
+    if not ages:
+        return None
+    rav = budget_rules.reste_a_vivre(
+        income=budget.total_income, expenses=budget.total_expenses, ages=ages, divisor=settings.rav_divisor
+    )
+    parts = budget_rules.divisor_parts(ages, settings.rav_divisor)
+    return {
+        "version": budget.number,
+        "total_income": f"{budget.total_income:.2f}",
+        "total_expenses": f"{budget.total_expenses:.2f}",
+        "reste_a_vivre": f"{rav:.2f}",
+        "divisor": settings.rav_divisor,
+        "divisor_value": f"{parts.normalize():f}",
+        "formula": budget_rules.rav_formula(
+            income=budget.total_income,
+            expenses=budget.total_expenses,
+            parts=parts,
+            divisor=settings.rav_divisor,
+        ),
+        "threshold": f"{settings.rav_threshold:.2f}",
+        "below_threshold": rav < settings.rav_threshold,
+    }
+
+
+def suggested_allowance_for(household: Household, settings: BeneficiarySettings, on_date: date | None = None):
+    on_date = on_date or timezone.localdate()
+    return budget_rules.suggested_allowance(
+        ages=[m.age_on(on_date) for m in household.members.all()],
+        one_person=settings.allowance_one_person,
+        two_persons=settings.allowance_two_persons,
+        per_child=settings.allowance_per_child,
+        cap=settings.allowance_cap,
+        child_age_limit=settings.child_age_limit,
+    )
+
+
+def goals_with_progress() -> QuerySet[Goal]:
+    """Goals with their progress total and the money saved at the grocery during their
+    entitlement (market value − paid, from the allowance months), annotated in SQL."""
+    saved = (
+        AllowanceMonth.objects.filter(entitlement=OuterRef("entitlement"))
+        .values("entitlement")
+        .annotate(total=Sum(F("spent_market") - F("spent_paid")))
+        .values("total")
+    )
+    progressed = (
+        GoalProgress.objects.filter(goal=OuterRef("pk"))
+        .values("goal")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return (
+        Goal.objects.select_related("entitlement__household")
+        .prefetch_related("progress_entries")
+        .annotate(
+            savings=Coalesce(Subquery(saved, output_field=money), Value(Decimal("0.00")), output_field=money),
+            progress_total=Coalesce(
+                Subquery(progressed, output_field=money), Value(Decimal("0.00")), output_field=money
+            ),
+        )
+    )
+
+
+def commission_rows(
+    referrals, *, on_date: date | None = None, settings: BeneficiarySettings | None = None
+) -> list[dict]:
+    """For each submitted referral (from `referrals_for_commission`): the budget summary, the
+    suggested allowance and the household's history. No query per row."""
+    settings = settings or BeneficiarySettings.get_solo()
+    on_date = on_date or timezone.localdate()
+    rows = []
+    for referral in referrals:
+        household = referral.household
+        rows.append(
+            {
+                "referral": referral,
+                "budget": budget_summary(household, referral.budget, settings, on_date),
+                "suggested_allowance": suggested_allowance_for(household, settings, on_date),
+                "history": {
+                    "entitlements": [
+                        {
+                            "id": e.pk,
+                            "start": e.start.isoformat(),
+                            "end": e.end.isoformat(),
+                            "status": e.status,
+                            "renewal_number": e.renewal_number,
+                        }
+                        for e in household.entitlements.all()
+                    ],
+                    "referrals": [
+                        {"id": r.pk, "status": r.status, "created_at": r.created_at.isoformat()}
+                        for r in household.referrals.all()
+                        if r.pk != referral.pk
+                    ],
+                },
+            }
+        )
+    return rows

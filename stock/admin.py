@@ -1,4 +1,5 @@
 """Admin for stock: catalogue, locations and settings are edited here; the ledger is read-only."""
+
 from django.contrib import admin
 
 from . import models
@@ -34,8 +35,17 @@ class LocationAdmin(admin.ModelAdmin):
 
 @admin.register(models.Lot)
 class LotAdmin(admin.ModelAdmin):
-    list_display = ["id", "product", "site", "location", "origin", "use_by", "best_before",
-                    "lot_number", "quantity_on_hand"]
+    list_display = [
+        "id",
+        "product",
+        "site",
+        "location",
+        "origin",
+        "use_by",
+        "best_before",
+        "lot_number",
+        "quantity_on_hand",
+    ]
     list_filter = ["site", "origin"]
     search_fields = ["lot_number", "product__name"]
     list_select_related = ["product", "site", "location"]
@@ -48,8 +58,17 @@ class LotAdmin(admin.ModelAdmin):
 
 @admin.register(models.Movement)
 class MovementAdmin(admin.ModelAdmin):
-    list_display = ["at", "kind", "lot", "product", "site", "quantity", "document_type", "document_id",
-                    "actor"]
+    list_display = [
+        "at",
+        "kind",
+        "lot",
+        "product",
+        "site",
+        "quantity",
+        "document_type",
+        "document_id",
+        "actor",
+    ]
     list_filter = ["kind", "site", "document_type"]
     list_select_related = ["lot", "product", "site", "actor"]
 

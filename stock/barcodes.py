@@ -6,6 +6,7 @@ product is found whether the scanner sends 12 or 13 digits. Internal codes are E
 the GS1 prefix 2 range reserved for in-store use ("20" + 10 digits + check digit): every scanner
 reads them and nothing sold in shops carries them.
 """
+
 from io import BytesIO
 
 from stdnum import ean
@@ -17,8 +18,21 @@ INTERNAL_PREFIX = "20"
 
 # A scanner configured as a QWERTY keyboard on an AZERTY machine types the unshifted symbols of
 # the digit row instead of the digits. Mapping them back makes those scans usable.
-_AZERTY_DIGITS = str.maketrans({"&": "1", "é": "2", '"': "3", "'": "4", "(": "5",
-                                "-": "6", "è": "7", "_": "8", "ç": "9", "à": "0", "§": "6"})
+_AZERTY_DIGITS = str.maketrans(
+    {
+        "&": "1",
+        "é": "2",
+        '"': "3",
+        "'": "4",
+        "(": "5",
+        "-": "6",
+        "è": "7",
+        "_": "8",
+        "ç": "9",
+        "à": "0",
+        "§": "6",
+    }
+)
 
 
 class InvalidBarcode(DomainError):

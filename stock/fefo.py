@@ -4,6 +4,7 @@ One function, used by the till (grocery.counter) and by stock's own transfers. A
 use-by date (DLC) is never taken; a lot past its best-before date (DDM) is taken only within the
 tolerance of the stock settings, and the allocation says so, so the receipt can mark it.
 """
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -43,14 +44,13 @@ def _fefo_key(lot: Lot):
     return (expiry is None, expiry or date.max, lot.received_on, lot.pk)
 
 
-def distributable_lots(*, product_id: int, site_id: int, on_date: date, lock: bool = False,
-                       location_id: int | None = None) -> list[Lot]:
+def distributable_lots(
+    *, product_id: int, site_id: int, on_date: date, lock: bool = False, location_id: int | None = None
+) -> list[Lot]:
     """The lots of a product at a site that may go out on `on_date`, in FEFO order."""
     settings = StockSettings.get_solo()
     widest = max(settings.ddm_tolerance_days, settings.ddm_month_tolerance_days)
-    queryset = Lot.objects.filter(
-        product_id=product_id, site_id=site_id, quantity_on_hand__gt=0
-    ).filter(
+    queryset = Lot.objects.filter(product_id=product_id, site_id=site_id, quantity_on_hand__gt=0).filter(
         Q(use_by__isnull=True) | Q(use_by__gte=on_date),
         Q(best_before__isnull=True) | Q(best_before__gte=on_date - timedelta(days=widest)),
     )
@@ -64,8 +64,15 @@ def distributable_lots(*, product_id: int, site_id: int, on_date: date, lock: bo
     return lots
 
 
-def allocate(*, product_id: int, site_id: int, quantity: Decimal, on_date: date, lock: bool = True,
-             location_id: int | None = None) -> list[Allocation]:
+def allocate(
+    *,
+    product_id: int,
+    site_id: int,
+    quantity: Decimal,
+    on_date: date,
+    lock: bool = True,
+    location_id: int | None = None,
+) -> list[Allocation]:
     """Split `quantity` of a product over the site's lots, first expired first.
 
     With `lock` (the default, inside the caller's transaction) the candidate lots are locked
@@ -95,10 +102,12 @@ def allocate(*, product_id: int, site_id: int, quantity: Decimal, on_date: date,
         if remaining <= 0:
             break
         taken = min(lot.quantity_on_hand, remaining)
-        allocations.append(Allocation(
-            lot=lot,
-            quantity=taken,
-            past_best_before=lot.best_before is not None and lot.best_before < on_date,
-        ))
+        allocations.append(
+            Allocation(
+                lot=lot,
+                quantity=taken,
+                past_best_before=lot.best_before is not None and lot.best_before < on_date,
+            )
+        )
         remaining -= taken
     return allocations

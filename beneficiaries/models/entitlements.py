@@ -66,6 +66,14 @@ class Entitlement(models.Model):
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
+    referral = models.ForeignKey(
+        "beneficiaries.Referral",
+        verbose_name=_("orientation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+    )
     renewal_of = models.OneToOneField(
         "self",
         verbose_name=_("renouvellement de"),

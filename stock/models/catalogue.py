@@ -1,4 +1,5 @@
 """The catalogue: categories, products and their barcodes."""
+
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator

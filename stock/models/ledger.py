@@ -1,4 +1,5 @@
 """Where goods are (locations, lots) and the immutable ledger of every quantity change."""
+
 from decimal import Decimal
 
 from django.conf import settings

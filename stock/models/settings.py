@@ -1,4 +1,5 @@
 """Stock rules a grocery may change in the admin (defaults from DOMAIN.md)."""
+
 from decimal import Decimal
 
 from django.db import models
@@ -40,6 +41,18 @@ class StockSettings(models.Model):
     near_dlc_valuation_rate = models.DecimalField(
         _("taux de valorisation près de la DLC"), max_digits=4, decimal_places=3, default=Decimal("0.500")
     )
+    # Who signs the attestations de don (the association or CCAS running the grocery).
+    issuer_name = models.CharField(
+        _("organisme bénéficiaire des dons"), max_length=160, default="Épicerie sociale et solidaire"
+    )
+    issuer_address = models.TextField(_("adresse de l'organisme"), blank=True)
+    issuer_identifier = models.CharField(_("SIREN / RNA de l'organisme"), max_length=30, blank=True)
+    issuer_purpose = models.CharField(
+        _("objet de l'organisme"),
+        max_length=200,
+        default="Aide alimentaire aux personnes en difficulté (organisme d'intérêt général)",
+    )
+    issuer_signatory = models.CharField(_("signataire (nom et qualité)"), max_length=160, blank=True)
 
     class Meta:
         verbose_name = _("réglages du stock")

@@ -63,3 +63,49 @@ def _luhn(body: str) -> str:
     from stdnum import luhn
 
     return body + luhn.calc_check_digit(body)
+
+
+def household_with_members(*members, **kwargs):
+    """A household with members given as (first_name, birth_date, relationship) tuples."""
+    from beneficiaries.models import Member as MemberModel
+
+    household = HouseholdFactory(**kwargs)
+    for first_name, birth_date, relationship in members or [
+        ("Camille", datetime.date(1985, 4, 12), "applicant")
+    ]:
+        MemberModel.objects.create(
+            household=household,
+            first_name=first_name,
+            last_name="Martin",
+            birth_date=birth_date,
+            relationship=relationship,
+        )
+    return household
+
+
+def budget_for(household, *, income="1200.00", expenses="900.00"):
+    from beneficiaries.services import budget_record
+
+    return budget_record(
+        household=household,
+        actor=None,
+        incomes=[{"category": "rsa", "monthly_amount": income}],
+        expenses=[{"category": "housing", "monthly_amount": expenses}],
+    )
+
+
+def submitted_referral(household=None, *, partner=None, actor=None):
+    from beneficiaries.models import Referral
+
+    household = household or household_with_members()
+    budget = budget_for(household)
+    return Referral.objects.create(
+        household=household,
+        partner=partner,
+        created_by=actor,
+        budget=budget,
+        situation="Situation",
+        reason="Motif",
+        status=Referral.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )

@@ -1,4 +1,5 @@
 """Factories for stock: catalogue, locations and lots (lots get their receipt movement)."""
+
 import datetime
 import itertools
 from decimal import Decimal
@@ -60,9 +61,19 @@ class LocationFactory(factory.django.DjangoModelFactory):
     kind = Location.Kind.RESERVE
 
 
-def make_lot(*, product=None, location=None, quantity="10", use_by=None, best_before=None,
-             origin=Lot.Origin.FOOD_BANK, lot_number="L1", received_on=None, unit_cost=None,
-             **kwargs) -> Lot:
+def make_lot(
+    *,
+    product=None,
+    location=None,
+    quantity="10",
+    use_by=None,
+    best_before=None,
+    origin=Lot.Origin.FOOD_BANK,
+    lot_number="L1",
+    received_on=None,
+    unit_cost=None,
+    **kwargs,
+) -> Lot:
     """A lot received through the service, so the ledger holds its receipt movement."""
     from stock.services import lot_receive
 
@@ -81,5 +92,35 @@ def make_lot(*, product=None, location=None, quantity="10", use_by=None, best_be
         unit_cost=unit_cost,
         document_type="test",
         document_id="1",
+        **kwargs,
+    )
+
+
+def make_donation(*, partner, site, lines=None, actor=None, donated_on=None, **kwargs):
+    """An announced donation through the service (lines default to two products)."""
+    from stock.services import donation_create
+
+    if lines is None:
+        lines = [
+            {
+                "product": ProductFactory(),
+                "quantity": "10",
+                "best_before": datetime.date.today() + datetime.timedelta(days=200),
+                "lot_number": "A1",
+                "unit_cost": "0.80",
+            },
+            {
+                "product": ProductFactory(storage="chilled"),
+                "quantity": "6",
+                "use_by": datetime.date.today() + datetime.timedelta(days=10),
+                "lot_number": "Y7",
+            },
+        ]
+    return donation_create(
+        partner=partner,
+        site=site,
+        lines=lines,
+        actor=actor,
+        donated_on=donated_on or datetime.date.today(),
         **kwargs,
     )

@@ -1,4 +1,5 @@
 """Barcode validation with real codes, good and bad; internal codes; lookup by barcode."""
+
 import pytest
 
 from grocery.errors import DomainError

@@ -1,4 +1,5 @@
 """First-expired-first-out allocation."""
+
 import datetime
 from decimal import Decimal
 

@@ -1,4 +1,5 @@
 """The ledger: movements_record writes movements and quantities together, never below zero."""
+
 import datetime
 import threading
 from decimal import Decimal
@@ -27,7 +28,9 @@ def test_records_many_entries_and_updates_each_lot():
     first, second = make_lot(quantity="10"), make_lot(quantity="4")
     movements = movements_record(
         entries=[(first.pk, Decimal("-3")), (second.pk, Decimal("-4")), (first.pk, Decimal("-1"))],
-        kind="sale", document_type="sale", document_id="abc",
+        kind="sale",
+        document_type="sale",
+        document_id="abc",
     )
     assert len(movements) == 3 and all(m.pk for m in movements)
     first.refresh_from_db()
@@ -42,7 +45,9 @@ def test_going_below_zero_is_out_of_stock_and_writes_nothing():
     with pytest.raises(DomainError) as info:
         movements_record(
             entries=[(first.pk, Decimal("-1")), (second.pk, Decimal("-3"))],
-            kind="sale", document_type="sale", document_id="x",
+            kind="sale",
+            document_type="sale",
+            document_id="x",
         )
     assert info.value.code == "out_of_stock" and info.value.status == 409
     assert info.value.extra == {"lot": second.pk, "available": "2.000"}
@@ -107,19 +112,34 @@ def test_queries_do_not_grow_with_the_number_of_entries(django_assert_num_querie
     many = [make_lot(quantity="5") for _ in range(30)]
     # Savepoints included: lock the lots, one UPDATE, one INSERT.
     with django_assert_num_queries(7) as few_queries:
-        movements_record(entries=[(lot.pk, Decimal("-1")) for lot in lots], kind="sale",
-                         document_type="sale", document_id="few")
+        movements_record(
+            entries=[(lot.pk, Decimal("-1")) for lot in lots],
+            kind="sale",
+            document_type="sale",
+            document_id="few",
+        )
     with django_assert_num_queries(len(few_queries.captured_queries)):
-        movements_record(entries=[(lot.pk, Decimal("-1")) for lot in many], kind="sale",
-                         document_type="sale", document_id="many")
+        movements_record(
+            entries=[(lot.pk, Decimal("-1")) for lot in many],
+            kind="sale",
+            document_type="sale",
+            document_id="many",
+        )
 
 
 @pytest.mark.django_db
 def test_a_lot_with_a_passed_use_by_is_refused_at_receipt(site):
     with pytest.raises(DomainError) as info:
-        lot_receive(product=ProductFactory(), location=LocationFactory(site=site), origin="food_bank",
-                    quantity=Decimal("1"), use_by=datetime.date.today() - datetime.timedelta(days=1),
-                    received_on=datetime.date.today(), document_type="t", document_id="1")
+        lot_receive(
+            product=ProductFactory(),
+            location=LocationFactory(site=site),
+            origin="food_bank",
+            quantity=Decimal("1"),
+            use_by=datetime.date.today() - datetime.timedelta(days=1),
+            received_on=datetime.date.today(),
+            document_type="t",
+            document_id="1",
+        )
     assert info.value.code == "use_by_passed" and "use_by" in info.value.fields
     assert not Lot.objects.exists()
 
@@ -145,8 +165,12 @@ def test_concurrent_withdrawals_never_go_below_zero_nor_lose_a_movement():
             barrier.wait()
             for attempt in range(attempts_each):
                 try:
-                    movements_record(entries=[(lot.pk, Decimal("-1"))], kind="sale",
-                                     document_type="sale", document_id=f"{index}-{attempt}")
+                    movements_record(
+                        entries=[(lot.pk, Decimal("-1"))],
+                        kind="sale",
+                        document_type="sale",
+                        document_id=f"{index}-{attempt}",
+                    )
                     outcome = "ok"
                 except DomainError as exc:
                     outcome = exc.code

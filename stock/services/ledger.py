@@ -1,4 +1,5 @@
-"""Use cases that write stock. Each function is one transaction and writes the audit trail."""
+"""The ledger: every change of a lot's quantity is written here, with its movement row."""
+
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -9,18 +10,34 @@ from django.db.models import Case, DecimalField, F, Value, When
 from django.db.models.functions import Round
 from django.utils import timezone
 
+from grocery.audit import log_action
 from grocery.errors import Conflict, DomainError, NotFound
 
-from .models import Lot, Movement
+from ..models import Lot, Movement
 
 QUANTITY_FIELD = DecimalField(max_digits=12, decimal_places=3)
 
 
-def _quantity(value) -> Decimal:
+def _quantity(value, field: str = "quantity") -> Decimal:
     try:
-        return Decimal(str(value)).quantize(Decimal("0.001"))
+        quantity = Decimal(str(value)).quantize(Decimal("0.001"))
     except Exception:  # noqa: BLE001 - any unparsable value is bad input
-        raise DomainError.for_field("quantity", "Quantité invalide.", "invalid_quantity")
+        raise DomainError.for_field(field, "Quantité invalide.", "invalid_quantity")
+    if not quantity.is_finite():
+        raise DomainError.for_field(field, "Quantité invalide.", "invalid_quantity")
+    return quantity
+
+
+def check_quantity(product, value, field: str = "quantity") -> Decimal:
+    """A positive quantity that fits the product's unit (whole numbers for pieces)."""
+    quantity = _quantity(value, field)
+    if quantity <= 0:
+        raise DomainError.for_field(field, "La quantité doit être supérieure à zéro.", "invalid_quantity")
+    if product.unit == product.Unit.PIECE and quantity != quantity.to_integral_value():
+        raise DomainError.for_field(
+            field, "Ce produit se compte à la pièce : quantité entière attendue.", "invalid_unit"
+        )
+    return quantity
 
 
 @transaction.atomic
@@ -51,7 +68,8 @@ def movements_record(
         if quantity == 0 or (sign > 0 and quantity < 0) or (sign < 0 and quantity > 0):
             raise DomainError.for_field(
                 "quantity",
-                "La quantité doit être positive." if sign >= 0 and quantity <= 0
+                "La quantité doit être positive."
+                if sign >= 0 and quantity <= 0
                 else "Quantité incompatible avec ce type de mouvement.",
                 "invalid_quantity",
             )
@@ -135,21 +153,19 @@ def lot_receive(
     unit_cost=None,
     partner=None,
     reason: str = "",
+    kind: str = Movement.Kind.RECEIPT,
+    audit: bool = True,
 ) -> Lot:
     """Create a lot and its receipt movement (donation, purchase, transfer arrival)."""
-    from grocery.audit import log_action
-
-    quantity = _quantity(quantity)
+    quantity = check_quantity(product, quantity)
     received_on = received_on or timezone.localdate()
-    if quantity <= 0:
+    if use_by is not None and best_before is not None:
         raise DomainError.for_field(
-            "quantity", "La quantité doit être supérieure à zéro.", "invalid_quantity"
+            "best_before", "Un lot a soit une DLC, soit une DDM, pas les deux.", "two_dates"
         )
-    if product.unit == product.Unit.PIECE and quantity != quantity.to_integral_value():
-        raise DomainError.for_field(
-            "quantity", "Ce produit se compte à la pièce : quantité entière attendue.", "invalid_unit"
-        )
-    if use_by is not None and use_by < received_on:
+    if location.site_id is None or not location.is_active:
+        raise DomainError.for_field("location", "Emplacement inactif.", "invalid_location")
+    if use_by is not None and use_by < received_on and kind == Movement.Kind.RECEIPT:
         raise DomainError.for_field("use_by", "La DLC est déjà passée : lot refusé.", "use_by_passed")
     if origin not in Lot.Origin.values:
         raise DomainError.for_field("origin", "Origine inconnue.", "invalid_origin")
@@ -171,12 +187,13 @@ def lot_receive(
     )
     movements_record(
         entries=[(lot.pk, quantity)],
-        kind=Movement.Kind.RECEIPT,
+        kind=kind,
         document_type=document_type,
         document_id=str(document_id),
         actor=actor,
         reason=reason,
     )
     lot.quantity_on_hand = quantity
-    log_action(actor, "stock.lot_received", lot, product=product.pk, quantity=quantity, origin=origin)
+    if audit:
+        log_action(actor, "stock.lot_received", lot, product=product.pk, quantity=quantity, origin=origin)
     return lot

@@ -1,0 +1,67 @@
+"""Use cases that write stock. Each function is one transaction and writes the audit trail."""
+
+from .catalogue import (
+    barcode_add,
+    category_create,
+    category_update,
+    internal_code_assign,
+    location_create,
+    product_create,
+    product_update,
+    temperature_limit,
+    temperature_record,
+)
+from .donations import (
+    attestation_issue,
+    donation_cancel,
+    donation_create,
+    donation_receive,
+    donation_update,
+    line_valuation,
+    origin_for_partner,
+    pickup_use_by_ok,
+)
+from .ledger import check_quantity, lot_receive, movements_record
+from .operations import (
+    purchase_create,
+    purchase_receive,
+    recall_withdraw,
+    stocktake_cancel,
+    stocktake_count,
+    stocktake_post,
+    stocktake_start,
+    transfer_create,
+    waste_record,
+)
+
+__all__ = [
+    "attestation_issue",
+    "barcode_add",
+    "category_create",
+    "category_update",
+    "check_quantity",
+    "donation_cancel",
+    "donation_create",
+    "donation_receive",
+    "donation_update",
+    "internal_code_assign",
+    "line_valuation",
+    "location_create",
+    "lot_receive",
+    "movements_record",
+    "origin_for_partner",
+    "pickup_use_by_ok",
+    "product_create",
+    "product_update",
+    "purchase_create",
+    "purchase_receive",
+    "recall_withdraw",
+    "stocktake_cancel",
+    "stocktake_count",
+    "stocktake_post",
+    "stocktake_start",
+    "temperature_limit",
+    "temperature_record",
+    "transfer_create",
+    "waste_record",
+]
