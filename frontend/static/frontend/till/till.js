@@ -118,15 +118,22 @@ function renderConnection() {
   } à régler`;
 }
 
+/** Sends the offline queue; tells the volunteer what was recorded and what was refused. */
+async function replayQueue() {
+  const result = await queue.replay();
+  for (const { entry, sale } of result.sent) await rememberRemaining(entry.summary.card, sale?.remaining_allowance);
+  if (result.sent.length) notice("ok", `${result.sent.length} vente(s) hors ligne enregistrée(s).`);
+  if (result.refused.length) {
+    signal("error");
+    notice("error", `${result.refused.length} vente(s) hors ligne refusée(s) par le serveur : le responsable doit les régler.`);
+  }
+  return result;
+}
+
 connection.onChange(async (online) => {
   renderConnection();
   if (online) {
-    const result = await queue.replay();
-    if (result.sent.length) notice("ok", `${result.sent.length} vente(s) hors ligne enregistrée(s).`);
-    if (result.refused.length) {
-      signal("error");
-      notice("error", `${result.refused.length} vente(s) hors ligne refusée(s) par le serveur : le responsable doit les régler.`);
-    }
+    await replayQueue();
     loadCatalogue();
   } else {
     notice("warn", "Connexion perdue : la caisse continue hors ligne, les ventes seront envoyées au retour du réseau.");
@@ -311,6 +318,14 @@ async function identify(number) {
   }
   show("sale");
   renderSale();
+}
+
+/** After a sale the server recorded, the cached household knows what is left of its month. */
+async function rememberRemaining(number, remaining) {
+  const cached = await cards.get(number);
+  if (!cached || remaining == null) return;
+  cached.lookup.allowance = { ...cached.lookup.allowance, remaining };
+  await cards.put(number, cached.lookup);
 }
 
 async function refreshPending() {
@@ -511,8 +526,23 @@ function undoLast() {
   renderSale();
 }
 
+// Scans are handled one after the other, in the order they came: a product scanned while the
+// card lookup is still on its way waits for it instead of being lost.
+let scanChain = Promise.resolve();
+function enqueueCode(code, details = null) {
+  scanChain = scanChain.then(() => handleCode(code, details)).catch((error) => {
+    signal("error");
+    notice("error", `Erreur inattendue : ${error.message}`);
+  });
+  return scanChain;
+}
+
 async function handleCode(code, details = null) {
-  if (state.busy) return;
+  if (state.busy) {
+    signal("error");
+    notice("error", "Patientez : le paiement est en cours d'enregistrement.");
+    return;
+  }
   if (document.querySelector("dialog[open]")) {
     signal("error");
     notice("error", "Terminez d'abord la fenêtre ouverte (Échap pour l'annuler).");
@@ -536,12 +566,7 @@ async function handleCode(code, details = null) {
       notice("error", "Une vente est en cours : payez-la ou abandonnez-la (F8) avant de scanner une autre carte.");
       return;
     }
-    state.busy = true;
-    try {
-      await identify(code);
-    } finally {
-      state.busy = false;
-    }
+    await identify(code);
     return;
   }
   if (!product) {
@@ -693,6 +718,7 @@ async function submitSale(payments, overrideReason) {
   $("#pay").disabled = true;
   try {
     const { data } = await connection.request("POST", config.urls.sales, body);
+    await rememberRemaining(sale.household.card, data.remaining_allowance);
     signal("ok");
     showReceipt({ online: true, sale: data });
   } catch (error) {
@@ -901,7 +927,7 @@ async function closeSession() {
     notice("error", "Une vente est en cours : terminez-la ou abandonnez-la avant de fermer la caisse.");
     return;
   }
-  if (connection.online && (await queue.count())) await queue.replay();
+  if (connection.online && (await queue.count())) await replayQueue();
   const pending = await queue.count();
   if (pending) {
     signal("error");
@@ -1078,7 +1104,7 @@ function onShortcut(event) {
 }
 
 async function start() {
-  attachScanner({ onScan: (code, details) => handleCode(code, details), maxGapMs: config.scanMaxGapMs || 50 });
+  attachScanner({ onScan: (code, details) => enqueueCode(code, details), maxGapMs: config.scanMaxGapMs || 60 });
   window.addEventListener("keydown", onShortcut);
   $("#open-form").addEventListener("submit", openSession);
   $("#manual-code").addEventListener("submit", (event) => {
@@ -1087,7 +1113,7 @@ async function start() {
     const code = input.value.trim();
     input.value = "";
     input.blur();
-    if (code) handleCode(code);
+    if (code) enqueueCode(code);
   });
   $("#pay").addEventListener("click", pay);
   $("#undo").addEventListener("click", undoLast);
@@ -1121,7 +1147,7 @@ async function start() {
     renderOpenScreen();
     show("open");
   }
-  if (state.pendingCount && connection.online) queue.replay();
+  if (state.pendingCount && connection.online) replayQueue();
   document.body.dataset.ready = "1";
 }
 
