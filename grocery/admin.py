@@ -37,3 +37,108 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Counter ---------------------------------------------------------------------------------
+
+from .models import (  # noqa: E402
+    CashSession,
+    CounterSettings,
+    Limit,
+    Payment,
+    PricingRule,
+    Refund,
+    RefundLine,
+    Sale,
+    SaleLine,
+    Till,
+)
+
+
+@admin.register(CounterSettings)
+class CounterSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not CounterSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Till)
+class TillAdmin(admin.ModelAdmin):
+    list_display = ("name", "site", "is_active")
+    list_filter = ("site", "is_active")
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Sales and sessions are written by the counter's services only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CashSession)
+class CashSessionAdmin(_ReadOnlyAdmin):
+    list_display = ("till", "opened_at", "opened_by", "closed_at", "difference")
+    list_filter = ("till__site",)
+    date_hierarchy = "opened_at"
+
+
+class SaleLineInline(admin.TabularInline):
+    model = SaleLine
+    fields = ("name", "quantity", "unit", "market_price", "rate", "price_paid", "saving", "refunded_quantity")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    fields = ("method", "amount")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Sale)
+class SaleAdmin(_ReadOnlyAdmin):
+    list_display = ("receipt_number", "site", "sold_at", "paid", "market_value", "cashier")
+    list_filter = ("site",)
+    search_fields = ("receipt_number", "id")
+    date_hierarchy = "sold_at"
+    inlines = [SaleLineInline, PaymentInline]
+    exclude = ("response",)
+
+
+class RefundLineInline(admin.TabularInline):
+    model = RefundLine
+    fields = ("sale_line", "quantity", "amount", "market_value")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Refund)
+class RefundAdmin(_ReadOnlyAdmin):
+    list_display = ("sale", "at", "actor", "amount", "destination")
+    inlines = [RefundLineInline]
+
+
+@admin.register(PricingRule)
+class PricingRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "site", "category", "origin", "kind", "rate", "is_active")
+    list_filter = ("kind", "origin", "is_active", "site")
+
+
+@admin.register(Limit)
+class LimitAdmin(admin.ModelAdmin):
+    list_display = ("name", "site", "product", "category", "period", "quantity", "per_extra_person",
+                    "max_quantity", "is_active")
+    list_filter = ("period", "is_active", "site")
+    autocomplete_fields = ()

@@ -9,3 +9,6 @@ class GroceryConfig(AppConfig):
 
     def ready(self):
         from . import auth  # noqa: F401 - connects the failed-login signal
+        from .counter import register_extensions
+
+        register_extensions()
