@@ -9,7 +9,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from beneficiaries import cards as card_numbers
 from beneficiaries.models import Card, Entitlement
-from grocery.models import Site
+from grocery.models import CashSession, Site, Till
 from grocery.permissions import Role, has_capability, has_role, requires
 
 #: Denominations counted when opening and closing a till (euro notes and coins).
@@ -61,16 +61,25 @@ def _site_for(request) -> Site | None:
 
 
 def _tills(site: Site | None) -> list[dict]:
-    """The site's tills, each with its open cash session (if any)."""
+    """The site's active tills, each with its open cash session (if any): two queries."""
     if site is None:
         return []
-    from django.apps import apps
-
-    try:
-        till_model = apps.get_model("grocery", "Till")
-    except LookupError:  # the counter's models are not merged yet
-        return []
-    return [{"id": t.pk, "name": str(t), "open_session": None} for t in till_model.objects.filter(site=site)]
+    open_sessions = Prefetch(
+        "sessions", queryset=CashSession.objects.filter(closed_at__isnull=True), to_attr="open_sessions"
+    )
+    tills = Till.objects.filter(site=site, is_active=True).prefetch_related(open_sessions).order_by("name")
+    return [
+        {
+            "id": till.pk,
+            "name": till.name,
+            "open_session": (
+                {"id": till.open_sessions[0].pk, "opened_at": till.open_sessions[0].opened_at.isoformat()}
+                if till.open_sessions
+                else None
+            ),
+        }
+        for till in tills
+    ]
 
 
 def _url_template(name: str, sample, placeholder: str = "__id__") -> str | None:

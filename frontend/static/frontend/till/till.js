@@ -395,8 +395,13 @@ function renderLines() {
       return h(
         "tr",
         { dataset: { key: line.key, product: line.product.id }, class: line.key === sale.lastKey ? "last" : null },
-        h("td.name", {}, line.product.name, line.product.brand ? h("small.muted", {}, ` ${line.product.brand}`) : null,
-          line.product.givenFree ? h("span.badge.ok", {}, " gratuit") : null),
+        h(
+          "td.name",
+          {},
+          h("span.product-name", {}, line.product.name),
+          line.product.brand ? h("small.muted", {}, ` ${line.product.brand}`) : null,
+          line.product.givenFree ? h("span.badge.ok.free", {}, "gratuit") : null,
+        ),
         h(
           "td.qty",
           {},
