@@ -220,6 +220,7 @@ def test_offline_mid_sale_then_both_sales_recorded_exactly_once(
     # Closing is refused while sales wait in the queue.
     page.keyboard.press("Enter")
     page.click("#close-session")
+    page.wait_for_function("document.querySelector('#notice').textContent.startsWith('Fermeture impossible')")
     assert "Fermeture impossible : 2 ventes hors ligne en attente" in page.text_content("#notice")
     assert not page.is_visible("dialog.close")
     assert CashSession.objects.get().is_open
