@@ -3,13 +3,14 @@ allowance warning, an unknown barcode, an AZERTY scanner, going offline mid-sale
 the till. Screenshots of the main steps go to docs/screenshots/ (shown in the README)."""
 import json
 import re
+import uuid
 
 import pytest
 
 from grocery.models import CashSession, Sale
 from tests.browser import world as world_module
 from tests.browser.conftest import azerty_scan, scan, type_slowly
-from tests.factories.counter import open_session
+from tests.factories.counter import TillFactory, open_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -274,3 +275,95 @@ def test_closing_the_till_sends_the_count_and_shows_the_z_report(
     session = CashSession.objects.get()
     assert not session.is_open and str(session.difference) == "0.00"
     assert re.search(r"Rapport Z", page.text_content("#zreport h2"))
+
+
+def test_a_sale_refused_on_replay_is_kept_for_the_manager(browser_page, world, manager, api, screenshot):
+    """Offline, the till sells to a household that meanwhile spends its allowance at another
+    till: the replay is refused, the sale is kept as a conflict, and the manager records it with
+    a derogation."""
+    open_session(till=world.till, opened_by=manager)
+    page = till_page(browser_page, manager)
+    card = world.cards["petit"].number  # 2.00 € a month
+    scan(page, card)
+    page.wait_for_selector("#household-name")
+    scan(page, world.barcodes["huile"])  # 0.70 €
+    page.wait_for_function("document.querySelectorAll('#lines tr[data-key]').length === 1")
+    page.route("**/api/**", lambda route: route.abort("internetdisconnected"))
+    page.keyboard.press("F4")
+    page.wait_for_selector("dialog.payment")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Ticket provisoire (hors ligne)")
+
+    # Meanwhile, at the other till: 3 × 0.47 € of rice, 0.59 € left.
+    other = open_session(till=TillFactory(site=world.site, name="Caisse 2"), opened_by=manager)
+    answer = api(manager).post(
+        "/api/v1/sales/",
+        {"id": str(uuid.uuid4()), "session": other.pk, "card": card,
+         "lines": [{"barcode": world.barcodes["riz"], "quantity": "3"}],
+         "payments": [{"method": "cash", "amount": "1.41"}]},
+        format="json",
+    )
+    assert answer.status_code == 201
+
+    page.unroute("**/api/**")
+    page.wait_for_selector("#conflicts-button:not([hidden])", timeout=20_000)
+    assert page.text_content("#conflicts-button") == "1 vente refusée à régler"
+    assert Sale.objects.count() == 1
+    kept = page.evaluate(
+        """async () => { const {db} = await import('/static/frontend/till/offline.js');
+        return [(await db.all('queue')).length, (await db.all('conflicts')).map((c) => c.error.code)]; }"""
+    )
+    assert kept == [0, ["allowance_exceeded"]]
+
+    page.click("#conflicts-button")
+    page.wait_for_selector("dialog.conflicts-dialog")
+    assert "Famille Petit" in page.text_content("dialog.conflicts-dialog")
+    screenshot(page, "till-10-conflict")
+    page.click("dialog.conflicts-dialog >> text=Renvoyer avec dérogation")
+    page.fill("dialog #reason", "Accord du responsable : dépannage exceptionnel")
+    page.click("dialog >> text=Valider")
+    page.wait_for_function("document.querySelector('#notice').textContent.startsWith('Vente enregistrée')")
+    assert page.is_hidden("#conflicts-button")
+    recorded = Sale.objects.exclude(session=other).get()
+    assert recorded.override_reason == "Accord du responsable : dépannage exceptionnel"
+    # The conflict stays in the browser, settled: recorded under its own id.
+    settled = page.evaluate(
+        """async () => { const {db} = await import('/static/frontend/till/offline.js');
+        return (await db.all('conflicts')).map((c) => [c.id, c.resolution.kind]); }"""
+    )
+    assert settled == [[str(recorded.id), "recorded"]]
+
+
+def test_a_household_found_by_name(browser_page, world, volunteer, session):
+    page = till_page(browser_page, volunteer)
+    page.keyboard.press("F2")
+    page.wait_for_selector("#search-query")
+    type_slowly(page, "bern")
+    page.wait_for_selector(".search-results button.result")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#household-name")
+    assert page.text_content("#household-name") == "Famille Bernard"
+
+
+def test_the_till_reopens_offline_after_a_reload(browser_page, world, volunteer, session):
+    """The service worker keeps the page; IndexedDB keeps the catalogue and the households."""
+    page = browser_page(volunteer, service_workers="allow")
+    page.goto("/caisse/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker, which keeps what it serves
+    page.wait_for_selector("body[data-ready='1']")
+    scan(page, world.cards["martin"].number)
+    page.wait_for_selector("#household-name")
+
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    assert _badge(page) == "Hors ligne — 0 vente en attente"
+    scan(page, world.cards["martin"].number)
+    page.wait_for_selector("#household-name")
+    scan(page, world.barcodes["riz"])
+    page.wait_for_function("document.querySelectorAll('#lines tr[data-key]').length === 1")
+    assert page.text_content("#total-paid") == "0,47\u00a0€"
+    page.context.set_offline(False)

@@ -99,6 +99,7 @@ export class Connection {
     this.timer = null;
     window.addEventListener("offline", () => this.setOnline(false));
     window.addEventListener("online", () => this.ping());
+    if (!this.online) this.schedulePing();
   }
 
   onChange(listener) {
