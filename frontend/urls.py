@@ -15,7 +15,6 @@ urlpatterns += [
     path("", include("frontend.urls_stock")),
     path("", include("frontend.urls_counter")),
     path("", include("frontend.urls_jobs")),
-
     path("", include("frontend.urls_till")),
 ]
 
