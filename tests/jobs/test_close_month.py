@@ -329,10 +329,12 @@ def test_a_close_already_running_elsewhere_is_skipped(site):
     try:
         assert holding.wait(10)
         result = close_month.apply(kwargs={"month": "2026-10"}).get()
+        nightly = reconcile_closed_months.apply(kwargs={"today": "2026-11-02"}).get()
     finally:
         release.set()
         thread.join()
     assert result["status"] == "skipped"
+    assert nightly["status"] == "succeeded" and nightly["counts"]["months_skipped"] == 1
     assert MonthlyStatement.objects.count() == 0
     assert close_month.apply(kwargs={"month": "2026-10"}).get()["status"] == "succeeded"
     assert MonthlyStatement.objects.count() == 1
