@@ -66,6 +66,12 @@ def _current_site(request) -> Site | None:
     return request.user.default_site or Site.objects.filter(is_active=True).first()
 
 
+def _pk(value) -> int:
+    """An id from a form field; 0 (matches nothing) for anything that is not one."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
 def _decimal(value):
     if value in (None, ""):
         return None
@@ -370,7 +376,7 @@ def temperatures(request):
     )
     errors = {}
     if request.method == "POST":
-        location = cold.filter(pk=request.POST.get("location") or 0).first()
+        location = cold.filter(pk=_pk(request.POST.get("location"))).first()
         try:
             if location is None:
                 raise DomainError.for_field(
@@ -454,7 +460,7 @@ def transfer_create(request):
         lot = selectors.lots_list().filter(pk=int(lot_id)).first()
     errors = {}
     if request.method == "POST":
-        destination = Location.objects.filter(pk=request.POST.get("to_location") or 0, is_active=True).first()
+        destination = Location.objects.filter(pk=_pk(request.POST.get("to_location")), is_active=True).first()
         try:
             if lot is None:
                 raise DomainError.for_field("lot", "Choisissez le lot.", "required")
@@ -523,7 +529,10 @@ def recall(request):
 
 def _rows(post, prefix, fields):
     rows = []
-    for index in range(int(post.get(f"{prefix}-count", LINE_ROWS) or LINE_ROWS)):
+    count = post.get(f"{prefix}-count", "")
+    # The count comes from the page's script; never trust it beyond a sane size.
+    count = min(int(count), 200) if count.isdigit() else LINE_ROWS
+    for index in range(count):
         row = {field: (post.get(f"{prefix}-{index}-{field}") or "").strip() for field in fields}
         if any(row.values()):
             rows.append(row)
@@ -602,7 +611,7 @@ def purchase_detail(request, pk):
     purchase = get_object_or_404(Purchase.objects.select_related("site"), pk=pk)
     error = None
     if request.method == "POST":
-        location = Location.objects.filter(pk=request.POST.get("location") or 0, site=purchase.site).first()
+        location = Location.objects.filter(pk=_pk(request.POST.get("location")), site=purchase.site).first()
         try:
             if location is None:
                 raise DomainError.for_field("location", "Choisissez l'emplacement de réception.", "required")
@@ -632,7 +641,7 @@ def stocktake_list(request):
     site = _current_site(request)
     error = None
     if request.method == "POST":
-        location = Location.objects.filter(pk=request.POST.get("location") or 0).first()
+        location = Location.objects.filter(pk=_pk(request.POST.get("location"))).first()
         try:
             if location is None:
                 raise DomainError.for_field("location", "Choisissez l'emplacement à compter.", "required")
@@ -663,7 +672,7 @@ def stocktake_detail(request, pk):
     if request.method == "POST":
         counts = {}
         for key, value in request.POST.items():
-            if key.startswith("count-"):
+            if key.startswith("count-") and key[6:].isdigit():
                 counts[int(key[6:])] = _decimal(value) if value.strip() else None
         action = request.POST.get("action", "save")
         try:
@@ -766,7 +775,7 @@ def _donation_form(request, donation=None):
         ]
     if request.method == "POST":
         rows = _rows(request.POST, "lines", DONATION_FIELDS)
-        site = Site.objects.filter(pk=request.POST.get("site") or 0, is_active=True).first()
+        site = Site.objects.filter(pk=_pk(request.POST.get("site")), is_active=True).first()
         try:
             lines = _donation_lines(rows)
             donated_on = _date(request.POST.get("donated_on")) or timezone.localdate()
@@ -778,7 +787,7 @@ def _donation_form(request, donation=None):
                 partner = (
                     request.user.partner
                     if partner_only
-                    else PartnerOrganisation.objects.filter(pk=request.POST.get("partner") or 0).first()
+                    else PartnerOrganisation.objects.filter(pk=_pk(request.POST.get("partner"))).first()
                 )
                 donation = services.donation_create(
                     partner=partner,
@@ -918,7 +927,7 @@ def donation_receive(request, pk):
     lines = list(donation.lines.select_related("product", "category").prefetch_related("product__barcodes"))
     errors = {}
     if request.method == "POST":
-        location = Location.objects.filter(pk=request.POST.get("location") or 0).first()
+        location = Location.objects.filter(pk=_pk(request.POST.get("location"))).first()
         counted = {}
         for line in lines:
             data = {"received_quantity": _decimal(request.POST.get(f"qty-{line.pk}"))}
@@ -1001,8 +1010,8 @@ def attestation_list(request):
 @requires("stock.manage")
 @require_POST
 def attestation_issue(request):
-    partner = PartnerOrganisation.objects.filter(pk=request.POST.get("partner") or 0).first()
-    donation = Donation.objects.filter(pk=request.POST.get("donation") or 0).first()
+    partner = PartnerOrganisation.objects.filter(pk=_pk(request.POST.get("partner"))).first()
+    donation = Donation.objects.filter(pk=_pk(request.POST.get("donation"))).first()
     year = request.POST.get("year")
     try:
         if partner is None and donation is not None:
