@@ -309,7 +309,9 @@ def test_junk_posted_to_every_stock_page_never_breaks_it(page, manager, partner_
 def test_junk_query_strings_never_break_a_stock_page(page, manager, site):
     make_lot(location=LocationFactory(site=site, name="Réserve"), quantity="3")
     client = page(manager)
-    junk = "site=abc&category=abc&page=abc&location=abc&expiring_within=abc&product=abc&copies=abc&lot=abc&status=x"
+    junk = (
+        "site=abc&category=abc&page=abc&location=abc&expiring_within=abc&product=abc&copies=abc&lot=abc&status=x"
+    )
     for url in [
         "/catalogue/",
         "/stock/",
