@@ -1062,3 +1062,41 @@ def attestation_pdf(request, pk):
     response = HttpResponse(build(attestation), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="attestation-{attestation.number}.pdf"'
     return response
+
+
+# --- locations ---------------------------------------------------------------------------------
+
+
+@requires("stock.manage")
+def locations(request):
+    """Storage locations of a site (reserve, shop floor, fridges, freezers)."""
+    site = _current_site(request)
+    errors = {}
+    if request.method == "POST":
+        try:
+            if site is None:
+                raise DomainError.for_field("site", "Choisissez l'épicerie.", "required")
+            services.location_create(
+                site=site,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", ""),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            errors = _field_errors(exc) or {"form": exc.message}
+        else:
+            messages.success(request, "Emplacement ajouté.")
+            return redirect(f"{reverse('stock_locations')}?site={site.pk}")
+    rows = Location.objects.filter(site=site) if site else Location.objects.none()
+    return render(
+        request,
+        "frontend/stock/locations.html",
+        {
+            "site": site,
+            "sites": Site.objects.filter(is_active=True),
+            "locations": _receiving_order(rows),
+            "kinds": Location.Kind.choices,
+            "errors": errors,
+            "post": request.POST,
+        },
+    )

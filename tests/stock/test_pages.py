@@ -309,9 +309,8 @@ def test_junk_posted_to_every_stock_page_never_breaks_it(page, manager, partner_
 def test_junk_query_strings_never_break_a_stock_page(page, manager, site):
     make_lot(location=LocationFactory(site=site, name="Réserve"), quantity="3")
     client = page(manager)
-    junk = (
-        "site=abc&category=abc&page=abc&location=abc&expiring_within=abc&product=abc&copies=abc&lot=abc&status=x"
-    )
+    junk = "site=abc&category=abc&page=abc&location=abc&expiring_within=abc"
+    junk += "&product=abc&copies=abc&lot=abc&status=x"
     for url in [
         "/catalogue/",
         "/stock/",
@@ -327,3 +326,17 @@ def test_junk_query_strings_never_break_a_stock_page(page, manager, site):
         "/attestations/",
     ]:
         assert client.get(f"{url}?{junk}").status_code == 200, url
+
+
+def test_managers_add_locations_per_site(page, manager, site):
+    client = page(manager)
+    response = client.post(
+        "/stock/emplacements/", {"site": site.pk, "name": "Chambre froide", "kind": "fridge"}
+    )
+    assert response.status_code == 302
+    assert site.locations.get().kind == "fridge"
+    duplicate = client.post(
+        "/stock/emplacements/", {"site": site.pk, "name": "chambre froide", "kind": "fridge"}
+    )
+    assert "existe déjà" in duplicate.content.decode()
+    assert "Chambre froide" in client.get(f"/stock/emplacements/?site={site.pk}").content.decode()
