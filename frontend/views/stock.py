@@ -544,13 +544,13 @@ def purchase_list(request):
     errors, rows = {}, []
     if request.method == "POST":
         rows = _rows(
-            request.POST, "lines", ["product", "quantity", "unit_cost", "use_by", "best_before", "lot_number"]
+            request.POST, "lines", ["barcode", "quantity", "unit_cost", "use_by", "best_before", "lot_number"]
         )
         lines = []
         for row in rows:
             lines.append(
                 {
-                    "product": row["product"] or None,
+                    "barcode": row["barcode"],
                     "quantity": _decimal(row["quantity"]) or 0,
                     "unit_cost": row["unit_cost"].replace(",", ".") or "x",
                     "use_by": _date(row["use_by"]),
@@ -561,6 +561,12 @@ def purchase_list(request):
         site = _current_site(request)
         try:
             _check_dates(lines)
+            for index, line in enumerate(lines):
+                # Scanned, or picked from the list (which fills in the product's code).
+                try:
+                    line["product"] = selectors.product_by_barcode(line.pop("barcode"))
+                except DomainError as exc:
+                    raise type(exc)(exc.message, exc.code, fields={f"lines[{index}].barcode": [exc.message]})
             purchase = services.purchase_create(
                 supplier=request.POST.get("supplier", ""),
                 site=site,
@@ -583,11 +589,24 @@ def purchase_list(request):
             "errors": errors,
             "post": request.POST,
             "rows": _padded(rows),
-            "products": Product.objects.filter(is_active=True).order_by("name"),
+            "choices": _first_code_per_product(),
             "sites": Site.objects.filter(is_active=True),
             "site": _current_site(request),
         },
     )
+
+
+def _first_code_per_product():
+    seen, choices = set(), []
+    for barcode in (
+        Barcode.objects.filter(product__is_active=True)
+        .select_related("product")
+        .order_by("product__name", "product_id", "code")
+    ):
+        if barcode.product_id not in seen:
+            seen.add(barcode.product_id)
+            choices.append(barcode)
+    return choices
 
 
 def _check_dates(lines):

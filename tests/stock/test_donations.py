@@ -373,3 +373,16 @@ def test_a_partner_cannot_choose_the_origin_but_staff_can(api, partner_user, man
     assert api(partner_user).post("/api/v1/donations/", payload).json()["origin"] == "individual_donation"
     payload["partner"] = partner_user.partner_id
     assert api(manager).post("/api/v1/donations/", payload).json()["origin"] == "fead"
+
+
+def test_ids_that_are_not_numbers_are_unknown_products_not_crashes(partner_org, site, manager):
+    from stock.services import donation_create, purchase_create
+
+    with pytest.raises(DomainError) as donation_error:
+        donation_create(partner=partner_org, site=site, lines=[{"product": "abc", "quantity": "1"}])
+    assert donation_error.value.code == "unknown_product"
+    with pytest.raises(DomainError) as purchase_error:
+        purchase_create(
+            supplier="X", site=site, lines=[{"product": "1; DROP", "quantity": "1", "unit_cost": "1"}]
+        )
+    assert purchase_error.value.code == "unknown_product"

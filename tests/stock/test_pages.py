@@ -340,3 +340,36 @@ def test_managers_add_locations_per_site(page, manager, site):
     )
     assert "existe déjà" in duplicate.content.decode()
     assert "Chambre froide" in client.get(f"/stock/emplacements/?site={site.pk}").content.decode()
+
+
+def test_a_purchase_is_entered_by_scanning_then_received(page, manager, site):
+    barcode = BarcodeFactory(product=ProductFactory(name="Savon"))
+    reserve = LocationFactory(site=site, name="Réserve")
+    client = page(manager)
+    form = client.get("/stock/achats/").content.decode()
+    assert f'<option value="{barcode.code}">Savon' in form
+    data = {
+        "supplier": "Grossiste",
+        "site": site.pk,
+        "lines-count": "2",
+        "lines-0-barcode": barcode.code,
+        "lines-0-quantity": "12",
+        "lines-0-unit_cost": "0,85",
+        "lines-0-best_before": str(TODAY + D(500)),
+        "lines-1-barcode": "3017620422004",
+        "lines-1-quantity": "1",
+        "lines-1-unit_cost": "1",
+    }
+    refused = client.post("/stock/achats/", data)
+    assert "Clé de contrôle du code-barres invalide" in refused.content.decode()
+    del data["lines-1-barcode"], data["lines-1-quantity"], data["lines-1-unit_cost"]
+    created = client.post("/stock/achats/", data)
+    assert created.status_code == 302
+    client.post(created["Location"], {"location": reserve.pk})
+    lot = Lot.objects.get()
+    assert (lot.product, lot.quantity_on_hand, lot.unit_cost, lot.origin) == (
+        barcode.product,
+        12,
+        Decimal("0.85"),
+        "purchase",
+    )
