@@ -373,3 +373,13 @@ def test_a_purchase_is_entered_by_scanning_then_received(page, manager, site):
         Decimal("0.85"),
         "purchase",
     )
+
+
+def test_volunteers_see_lot_history_without_manager_links(page, volunteer, partner_org, site):
+    donation = make_donation(partner=partner_org, site=site)
+    donation_receive(donation=donation, location=LocationFactory(site=site, name="Réserve"))
+    lot = Lot.objects.first()
+    body = page(volunteer).get(f"/stock/lots/{lot.pk}/").content.decode()
+    assert f"Don n° {donation.pk}" in body and "Réception" in body
+    assert f'href="/dons/{donation.pk}/"' not in body
+    assert "/stock/casse/" not in body and "/stock/transferts/" not in body
