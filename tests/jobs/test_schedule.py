@@ -11,6 +11,7 @@ def test_the_schedule_names_registered_tasks():
     assert scheduled == {
         "grocery.close_month", "grocery.reconcile_closed_months", "beneficiaries.entitlement_lifecycle",
         "stock.expiry_watch", "grocery.prune_job_history", "beneficiaries.anonymise_households",
+        "stock.check_ledger",
     }
     assert scheduled <= set(app.tasks)
 
