@@ -191,3 +191,26 @@ def test_two_workers_never_hold_the_same_lock():
         thread.join()
     with transaction.atomic():
         assert try_job_lock("close_month:2026-10") is True
+
+
+@pytest.mark.django_db
+def test_the_sale_path_never_waits_for_the_broker(site, monkeypatch):
+    """A sale is recorded without publishing anything: with the broker unreachable (any send
+    raises) the till still sells; the monthly close picks the sale up from the database."""
+    import datetime
+
+    from celery.app.task import Task
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from tests.factories.beneficiaries import EntitlementFactory
+    from tests.jobs.sales import buy
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", broker_down)
+    entitlement = EntitlementFactory(start=datetime.date(2026, 10, 1), end=datetime.date(2026, 12, 31),
+                                     sites=[site])
+    sale = buy(entitlement.household_id, datetime.datetime(2026, 11, 3, 10, tzinfo=datetime.UTC),
+               paid="6.00", market="30.00")
+    assert sale.receipt_number is not None
