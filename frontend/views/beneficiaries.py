@@ -602,37 +602,21 @@ def referral_create(request):
 
 
 def _create_referral(user, existing, household_form, members, budget_form, form):
-    from django.db import transaction
-
-    linked = False
-    with transaction.atomic():
-        household = existing
-        if household is None:
-            rows = [
-                {k: v for k, v in m.cleaned_data.items() if k != "_filled"}
-                for m in members
-                if m.cleaned_data.get("_filled")
-            ]
-            data = dict(household_form.cleaned_data)
-            data.pop("consent")
-            partner = user.partner if is_partner_only(user) else None
-            try:
-                household = services.household_create(
-                    actor=user, consent=True, members=rows, partner=partner, **data
-                )
-            except DomainError as error:
-                if error.code != "possible_duplicate" or partner is None:
-                    raise
-                household = Household.objects.get(pk=error.extra["duplicates"][0]["id"])
-                linked = True
-        budget_kwargs = budget_form.service_kwargs()
-        budget = None
-        if budget_kwargs["incomes"] or budget_kwargs["expenses"] or budget_kwargs["debts"]:
-            budget = services.budget_record(household=household, actor=user, **budget_kwargs)
-        referral = services.referral_create(
-            actor=user, household=household, budget=budget, **form.cleaned_data
-        )
-    return referral, linked
+    new_household = None
+    if existing is None:
+        rows = [
+            {k: v for k, v in m.cleaned_data.items() if k != "_filled"}
+            for m in members
+            if m.cleaned_data.get("_filled")
+        ]
+        new_household = {**household_form.cleaned_data, "members": rows}
+    return services.referral_open(
+        actor=user,
+        household=existing,
+        new_household=new_household,
+        budget=budget_form.service_kwargs(),
+        **form.cleaned_data,
+    )
 
 
 @requires("referral.view")
