@@ -322,6 +322,7 @@ def household_detail(request, pk):
         "attendances": household.attendances.select_related("workshop").order_by("-workshop__starts_at"),
         "settings": settings,
         "can_manage": has_capability(request.user, "entitlement.manage"),
+        "can_edit": has_capability(request.user, "household.manage"),
         "can_export": has_capability(request.user, "household.export"),
         "goal_form": GoalForm(),
         "progress_form": ProgressForm(),
@@ -790,3 +791,52 @@ def home_block(request):
             status=Entitlement.Status.ACTIVE, end__gte=today, end__lte=today + datetime.timedelta(days=14)
         ).count(),
     }
+
+
+class HouseholdEditForm(forms.Form):
+    display_name = forms.CharField(label="Nom du foyer", max_length=160)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    email = forms.EmailField(label="Courriel", required=False)
+    address = forms.CharField(label="Adresse", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    postcode = forms.CharField(label="Code postal", max_length=10, required=False)
+    city = forms.CharField(label="Ville", max_length=80, required=False)
+    notes = forms.CharField(
+        label="Notes (confidentielles)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@requires("household.manage")
+def household_edit(request, pk):
+    """Contact details, notes, and adding a person to the household."""
+    household = get_object_or_404(
+        Household.objects.prefetch_related("members"), pk=pk, anonymised_at__isnull=True
+    )
+    fields = ("display_name", "phone", "email", "address", "postcode", "city", "notes")
+    form = HouseholdEditForm(
+        request.POST if request.POST.get("part") == "household" else None,
+        initial={f: getattr(household, f) for f in fields},
+    )
+    member_form = MemberForm(request.POST if request.POST.get("part") == "member" else None, prefix="new")
+    if request.method == "POST":
+        try:
+            if request.POST.get("part") == "household" and form.is_valid():
+                services.household_update(household=household, actor=request.user, **form.cleaned_data)
+                messages.success(request, "Foyer mis à jour.")
+                return redirect("household_detail", pk=household.pk)
+            if request.POST.get("part") == "member" and member_form.is_valid():
+                data = {k: v for k, v in member_form.cleaned_data.items() if k != "_filled"}
+                services.member_add(
+                    household=household,
+                    actor=request.user,
+                    confirm_not_duplicate=bool(request.POST.get("confirm_not_duplicate")),
+                    **data,
+                )
+                messages.success(request, "Personne ajoutée au foyer.")
+                return redirect("household_detail", pk=household.pk)
+        except DomainError as error:
+            _show_domain_error(request, member_form if request.POST.get("part") == "member" else form, error)
+    return render(
+        request,
+        "frontend/beneficiaries/household_edit.html",
+        {"household": household, "form": form, "member_form": member_form},
+    )
