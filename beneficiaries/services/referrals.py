@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grocery.audit import log_action
-from grocery.errors import Conflict, DomainError
+from grocery.errors import Conflict, DomainError, NotFound
 from grocery.permissions import is_partner_only
 
 from ..dates import add_months, months_between, period_end
@@ -274,6 +274,14 @@ def referral_open(
         raise DomainError.for_field(
             "household", _("Indiquez un foyer existant ou un nouveau foyer."), "invalid"
         )
+    # A prescriber may refer again only a household behind one of its organisation's referrals.
+    if (
+        household is not None
+        and actor is not None
+        and is_partner_only(actor)
+        and not household.referrals.filter(partner_id=actor.partner_id or -1).exists()
+    ):
+        raise NotFound.for_field("household", _("Foyer introuvable."), "not_found")
     if household is None:
         partner = actor.partner if actor is not None and is_partner_only(actor) else None
         try:
