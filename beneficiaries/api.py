@@ -5,6 +5,7 @@ serialise. Object-level privacy comes from the selectors' querysets."""
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -323,7 +324,7 @@ class ReferralInput(serializers.Serializer):
     def validate(self, attrs):
         if ("household" in attrs) == ("new_household" in attrs):
             raise serializers.ValidationError(
-                {"household": "Indiquez un foyer existant ou un nouveau foyer."}
+                {"household": _("Indiquez un foyer existant ou un nouveau foyer.")}
             )
         return attrs
 
