@@ -357,7 +357,10 @@ def allowance_month_lock(*, household_id: int, on_date: date) -> AllowanceMonth:
     (household, month); the loser's savepoint rolls back and it locks the winner's row. The
     allowance comes from the entitlement active on that date; if the entitlement in force has
     changed since the row was made (a renewal mid-month), the row follows the new one. Raises
-    Conflict `entitlement_inactive` when there is no row yet and no active entitlement.
+    Conflict `entitlement_inactive` when there is no row yet and no active entitlement. When
+    the row exists it is returned even if the entitlement is no longer active (a refund must
+    still reach its month): checking that the household may buy is the caller's job
+    (`entitlement_active_on` with the till's site). Call it inside the sale's transaction.
     """
     month = first_of_month(on_date)
     queryset = AllowanceMonth.objects.select_for_update()
