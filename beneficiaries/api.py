@@ -564,6 +564,8 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if request.method == "POST":
             services.budget_record(household=household, actor=request.user, **_valid(BudgetInput, request))
         version_number = request.query_params.get("version")
+        if version_number and not version_number.isdigit():
+            raise serializers.ValidationError({"version": _("Numéro de version invalide.")})
         budgets = household.budgets.prefetch_related("lines", "debts")
         version = (
             budgets.filter(number=version_number) if version_number else budgets.order_by("-number")

@@ -88,7 +88,9 @@ class MemberForm(forms.Form):
         return data
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=MEMBER_ROWS, max_num=15)
+MemberFormSet = forms.formset_factory(
+    MemberForm, extra=MEMBER_ROWS, max_num=15, absolute_max=15, validate_max=True
+)
 
 
 def _amount_field(label):
@@ -584,11 +586,12 @@ def referral_create(request):
     to the existing file rather than duplicated."""
     user = request.user
     existing = None
-    if request.GET.get("household") or request.POST.get("household"):
+    household_id = request.GET.get("household") or request.POST.get("household")
+    if household_id:
+        if not str(household_id).isdigit():
+            raise Http404
         visible = selectors.households_for(user) if is_partner_only(user) else Household.objects.all()
-        existing = get_object_or_404(
-            visible, pk=request.GET.get("household") or request.POST.get("household")
-        )
+        existing = get_object_or_404(visible, pk=household_id)
     household_form = None if existing else HouseholdForm(request.POST or None)
     members = None if existing else MemberFormSet(request.POST or None, prefix="m")
     budget_form = BudgetForm(request.POST or None, prefix="b")

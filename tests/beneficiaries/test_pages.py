@@ -317,3 +317,10 @@ def test_editing_a_household_and_adding_a_person(page, ccas):
     response = client.post(url, {"part": "household", "display_name": "", "email": "pas-un-courriel"})
     text = response.content.decode()
     assert "Nom du foyer : Ce champ est obligatoire." in text and "Courriel :" in text
+
+
+def test_malformed_parameters_are_not_errors(page, api, ccas):
+    household = household_with_members()
+    assert page(ccas).get(reverse("referral_create") + "?household=abc").status_code == 404
+    response = api(ccas).get(f"/api/v1/households/{household.pk}/budget/?version=abc")
+    assert response.status_code == 400 and "version" in response.json()["fields"]
