@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from grocery.audit import log_action
 from grocery.errors import Conflict, DomainError
-from grocery.models import AuditEntry
 
 from .. import cards as card_numbers
 from .. import dbconstraints
@@ -281,15 +280,6 @@ def entitlements_expire(*, today: date | None = None) -> int:
     )
     Entitlement.objects.filter(pk__in=expired).update(
         status=Entitlement.Status.EXPIRED, status_changed_at=timezone.now(), status_reason="Échu"
-    )
-    # The audit trail in one insert (log_action writes one row per call).
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                action="entitlement.expired", target_type=Entitlement._meta.label_lower, target_id=str(pk)
-            )
-            for pk in expired
-        ]
     )
     return len(expired)
 
