@@ -28,6 +28,8 @@ ZERO = Decimal("0.00")
 
 # --- Entitlements ----------------------------------------------------------------------------
 
+#: A renewal decided up to this many days after the end still continues the period.
+RENEWAL_GRACE_DAYS = 31
 OVERLAP_MESSAGE = "Ce foyer a déjà un droit d'accès en cours sur cette période."
 
 
@@ -193,6 +195,17 @@ def entitlement_renew(
             _("La durée totale dépasserait %(max)s mois. Indiquez un motif de dérogation.")
             % {"max": settings.max_total_months},
             "max_duration_reached",
+            "override_reason",
+        )
+    if entitlement.end < timezone.localdate() - timedelta(days=RENEWAL_GRACE_DAYS):
+        # Long after the end, it is a new entry (referral, commission, waiting gap), not a renewal.
+        _refuse_unless_overridden(
+            override_reason,
+            _(
+                "Ce droit a pris fin il y a plus d'un mois : faites une nouvelle orientation, ou indiquez un "
+                "motif de dérogation."
+            ),
+            "renewal_too_late",
             "override_reason",
         )
     start = entitlement.end + timedelta(days=1)
