@@ -1,6 +1,5 @@
 """Periodic jobs of beneficiaries, thin wrappers over the services (schedule them with Celery
 beat: `expire_entitlements` nightly, `anonymise_households` monthly)."""
-
 from celery import shared_task
 
 from . import services
