@@ -19,6 +19,7 @@ from grocery.notifications.services import NotificationDraft, notifications_publ
 from grocery.permissions import Role
 
 from .lifecycle import LifecycleReport, entitlement_lifecycle_run
+from .services import households_anonymise_due
 
 log = logging.getLogger("grocery.jobs")
 LISTED = 15
@@ -105,3 +106,11 @@ def entitlement_lifecycle(*, on_date: str | None = None, run):
             # The alerts are in the notifications; a mail server that is down is not a failed run.
             log.warning("entitlement lifecycle: the email could not be sent", exc_info=True)
             run.counts["email_failed"] = 1
+
+
+@job("beneficiaries.anonymise_households")
+def anonymise_households(*, on_date: str | None = None, run):
+    """Monthly: anonymise the households whose last entitlement ended more than the retention
+    period ago (BeneficiarySettings), keeping the anonymous statistics."""
+    day = datetime.date.fromisoformat(on_date) if on_date else timezone.localdate()
+    run.counts["anonymised"] = households_anonymise_due(today=day)

@@ -15,6 +15,7 @@ urlpatterns += [
     path("", include("frontend.urls_stock")),
     path("", include("frontend.urls_counter")),
     path("", include("frontend.urls_jobs")),
+    path("", include("frontend.urls_till")),
 ]
 
 core.HOME_BLOCKS.append(jobs.home_notifications_block)

@@ -39,6 +39,11 @@ app.conf.beat_schedule = {
         "task": "stock.expiry_watch",
         "schedule": crontab(minute=15, hour=6),
     },
+    # Monthly, on the 2nd: anonymise households past the retention period (GDPR).
+    "anonymise-households": {
+        "task": "beneficiaries.anonymise_households",
+        "schedule": crontab(minute=0, hour=4, day_of_month=2),
+    },
     # Weekly housekeeping: old run logs and stale notifications.
     "prune-job-history": {
         "task": "grocery.prune_job_history",

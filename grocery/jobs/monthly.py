@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,7 @@ from . import sources
 from .locks import try_job_lock
 from .runs import JobLocked, RunRecorder
 
+log = logging.getLogger("grocery.jobs")
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 BATCH = 2000
@@ -74,6 +76,7 @@ class CloseResult:
     overruns: int = 0
     no_visit: int = 0
     carried_over: int = 0
+    allowance_mismatches: int = 0
     corrections: list[int] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
@@ -81,6 +84,7 @@ class CloseResult:
             "month": self.month.strftime("%Y-%m"), "households": self.households,
             "created": self.created, "corrected": self.corrected, "unchanged": self.unchanged,
             "overruns": self.overruns, "no_visit": self.no_visit, "carried_over": self.carried_over,
+            "allowance_mismatches": self.allowance_mismatches,
         }
 
 
@@ -88,11 +92,13 @@ def _money(value) -> Decimal:
     return (Decimal(value or 0)).quantize(CENT)
 
 
-def compute_statements(month: datetime.date) -> dict[int, dict[str, Any]]:
-    """The figures of every household's statement for `month`, keyed by household id.
+def compute_statements(month: datetime.date) -> tuple[dict[int, dict[str, Any]], list[int]]:
+    """The figures of every household's statement for `month`, keyed by household id, and the
+    households whose allowance row (the running total the till keeps) disagrees with their
+    sales: a reconciliation finding, logged and counted (the sales are the truth).
 
     A constant number of queries: entitlements overlapping the month, the allowance months,
-    the sales totals and the limit usage, each one aggregate query.
+    the sales totals, the refunds and the limit usage, each one aggregate query.
     """
     start, end = month_bounds(month)
     entitlements = sources.entitlements_in_month(start, end)
@@ -108,6 +114,7 @@ def compute_statements(month: datetime.date) -> dict[int, dict[str, Any]]:
     )
 
     figures: dict[int, dict[str, Any]] = {}
+    mismatches: list[int] = []
     for household_id in entitlements.keys() | allowance_months.keys():
         entitlement = entitlements.get(household_id)
         allowance_month = allowance_months.get(household_id)
@@ -122,6 +129,11 @@ def compute_statements(month: datetime.date) -> dict[int, dict[str, Any]]:
             carried_in = _money(carried_from_previous.get(household_id)) if carry.enabled else ZERO
         totals = sales.get(household_id) or sources.SalesTotals()
         paid, market = _money(totals.paid), _money(totals.market_value)
+        if allowance_month is not None and (
+            (allowance_month["spent_paid"], allowance_month["spent_market"], allowance_month["visits"])
+            != (paid, market, totals.visits)
+        ):
+            mismatches.append(household_id)
         spent = paid if basis == "paid" else market
         available = allowance + carried_in
         carry_over = ZERO
@@ -145,7 +157,7 @@ def compute_statements(month: datetime.date) -> dict[int, dict[str, Any]]:
             "no_visit": totals.visits == 0,
             "limit_usage": limits.get(household_id, []),
         }
-    return figures
+    return figures, mismatches
 
 
 def _jsonable(value):
@@ -179,7 +191,10 @@ def month_close(*, month: datetime.date, run: RunRecorder | None = None) -> Clos
     job_run = run.run if run is not None else None
     result = CloseResult(month=month)
 
-    figures = compute_statements(month)
+    figures, mismatches = compute_statements(month)
+    if mismatches:
+        log.warning("close_month %s: %d allowance row(s) disagree with the sales: households %s",
+                    month.strftime("%Y-%m"), len(mismatches), mismatches[:20])
     existing = {s.household_id: s for s in MonthlyStatement.objects.filter(month=month)}
     to_create, to_update, corrections = [], [], []
     for household_id, values in figures.items():
@@ -214,6 +229,7 @@ def month_close(*, month: datetime.date, run: RunRecorder | None = None) -> Clos
             batch_size=BATCH,
         )
     result.households = len(figures)
+    result.allowance_mismatches = len(mismatches)
     result.created, result.corrected = len(to_create), len(to_update)
     result.overruns = sum(1 for v in figures.values() if v["overrun"] > 0)
     result.no_visit = sum(1 for v in figures.values() if v["no_visit"])
