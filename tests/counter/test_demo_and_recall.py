@@ -41,7 +41,9 @@ def test_the_demo_records_a_closed_session_with_sales_and_runs_twice(site):
     demo.seed()
     session = CashSession.objects.get(till__site=site, till__name="Caisse 1")
     assert not session.is_open and session.difference == Decimal("0.00")
-    assert Sale.objects.filter(session=session).count() == 2
+    sales = Sale.objects.filter(session=session)
+    assert 2 <= sales.count() <= 3  # up to three households served (the other apps' demo adds some)
+    assert all(sale.lines.exists() and sale.payments.exists() for sale in sales)
     assert Till.objects.filter(site__code="collines").exists()
     assert PricingRule.objects.filter(category=hygiene).exists()
     assert Limit.objects.filter(product__name="Huile de tournesol").exists()
