@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from grocery.jobs.runs import job
@@ -32,6 +33,13 @@ def _listing(lines: list[str]) -> str:
     return "\n".join(shown)
 
 
+def _households_link() -> str:
+    try:
+        return reverse("household_list")
+    except NoReverseMatch:
+        return ""
+
+
 def lifecycle_drafts(report: LifecycleReport, *, ending_days: int, no_visit_days: int):
     """(drafts, keys withdrawn, email sections) for a report."""
     day = report.on_date.isoformat()
@@ -43,7 +51,8 @@ def lifecycle_drafts(report: LifecycleReport, *, ending_days: int, no_visit_days
             withdrawn.append(key)
             return
         drafts.append(NotificationDraft(key=key, kind=f"entitlements.{kind}", level=level, title=title,
-                                        body=_listing(lines), role=Role.CCAS_STAFF, data=data))
+                                        body=_listing(lines), role=Role.CCAS_STAFF, data=data,
+                                        link=_households_link()))
         sections.append(f"{title}\n" + "\n".join(f"  - {line}" for line in lines))
 
     add("expired", "info", f"{len(report.expired)} droit(s) arrivé(s) à échéance aujourd'hui",

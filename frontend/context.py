@@ -19,7 +19,7 @@ NAVIGATION = [
     ("Attestations", "attestation_list", "attestation.view"),
     ("Rapports", "reports", "reports.view"),
     ("Bilans mensuels", "statement_list", "reports.view"),
-    ("Alertes stock", "expiry_alerts", "stock.view"),
+    ("Péremptions", "expiry_alerts", "stock.view"),
     ("Notifications", "notification_list", "notifications.view"),
 ]
 

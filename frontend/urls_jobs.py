@@ -10,8 +10,8 @@ urlpatterns = [
 ]
 
 urlpatterns += [
-    path("stock/alertes/", jobs.expiry_alerts, name="expiry_alerts"),
-    path("stock/alertes/casse/", jobs.expiry_waste_confirm, name="expiry_waste_confirm"),
+    path("stock/peremptions/", jobs.expiry_alerts, name="expiry_alerts"),
+    path("stock/peremptions/casse/", jobs.expiry_waste_confirm, name="expiry_waste_confirm"),
     path("bilans/", jobs.statement_list, name="statement_list"),
     path("bilans/<int:statement_id>/", jobs.statement_detail, name="statement_detail"),
 ]

@@ -2,9 +2,12 @@
 (included under /api/v1/)."""
 from rest_framework.routers import SimpleRouter
 
+from grocery.jobs.api import JobRunViewSet, MonthlyStatementViewSet
 from grocery.notifications.api import NotificationViewSet
 
 router = SimpleRouter(use_regex_path=False)
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("statements", MonthlyStatementViewSet, basename="statement")
+router.register("job-runs", JobRunViewSet, basename="job-run")
 
 urlpatterns = router.urls

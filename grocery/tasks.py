@@ -1,6 +1,6 @@
 """Celery tasks of the grocery: thin wrappers over the services of grocery.jobs."""
 from grocery.jobs import housekeeping, monthly
-from grocery.jobs.runs import job
+from grocery.jobs.runs import JobLocked, job
 
 
 @job("grocery.close_month")
@@ -20,7 +20,11 @@ def reconcile_closed_months(*, today: str | None = None, run):
     day = datetime.date.fromisoformat(today) if today else None
     closed = []
     for month in monthly.months_to_reconcile(day):
-        result = monthly.month_close(month=month)
+        try:
+            result = monthly.month_close(month=month)
+        except JobLocked:
+            run.count("months_skipped")  # another worker is closing it right now
+            continue
         closed.append(result.counts())
         run.count("months")
         run.count("corrected", result.corrected)

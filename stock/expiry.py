@@ -17,7 +17,7 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Location, Lot, Movement, Product, StockSettings, TemperatureReading
+from .models import Location, Lot, Movement, Product, StockSettings, TemperatureReading, Waste
 
 #: Sales over this many days give each product's pace, to judge whether a lot will go in time.
 SALES_PACE_DAYS = 28
@@ -154,14 +154,13 @@ def expiry_watch_report(*, site_id: int, on_date: datetime.date | None = None) -
 
 
 @transaction.atomic
-def expired_lot_waste(*, lot_id: int, actor) -> Movement | None:
+def expired_lot_waste(*, lot_id: int, actor) -> Waste | None:
     """A manager confirms that a lot past its DLC goes to waste: all of what is left of it
-    leaves the stock through the ledger (a `waste` movement). Refused for a lot whose DLC has
-    not passed; None when nothing is left (already wasted or sold)."""
-    from grocery.audit import log_action
+    leaves the stock through the stock waste service (a Waste record and its ledger movement).
+    Refused for a lot whose DLC has not passed; None when nothing is left (already gone)."""
     from grocery.errors import DomainError, NotFound
 
-    from .services import movements_record
+    from .services import waste_record
 
     lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
     if lot is None:
@@ -170,10 +169,7 @@ def expired_lot_waste(*, lot_id: int, actor) -> Movement | None:
         raise DomainError.for_field("lot", "La DLC de ce lot n'est pas dépassée.", "use_by_not_passed")
     if lot.quantity_on_hand <= 0:
         return None
-    movement = movements_record(
-        entries=[(lot.pk, -lot.quantity_on_hand)], kind=Movement.Kind.WASTE,
-        document_type="expiry_watch", document_id=str(lot.pk), actor=actor,
-        reason=f"DLC dépassée ({lot.use_by:%d/%m/%Y}), casse confirmée",
-    )[0]
-    log_action(actor, "lot.waste_expired", lot, quantity=str(movement.quantity), use_by=lot.use_by)
-    return movement
+    return waste_record(
+        lot=lot, quantity=lot.quantity_on_hand, reason=Waste.Reason.EXPIRED, actor=actor,
+        note=f"DLC du {lot.use_by:%d/%m/%Y} dépassée (veille des péremptions)",
+    )

@@ -94,14 +94,15 @@ def expiry_waste_confirm(request):
 
     site = request.POST.get("site", "")
     try:
-        movement = expired_lot_waste(lot_id=int(request.POST.get("lot", "0") or 0), actor=request.user)
+        waste = expired_lot_waste(lot_id=int(request.POST.get("lot", "0") or 0), actor=request.user)
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", "Lot invalide."))
     else:
-        if movement is None:
+        if waste is None:
             messages.warning(request, "Ce lot n'a plus de stock : rien à sortir.")
         else:
-            messages.success(request, f"Casse enregistrée : {-movement.quantity:f} retiré(s) du stock.")
+            quantity = f"{waste.quantity.normalize():f}"
+            messages.success(request, f"Casse enregistrée : {quantity} retiré(s) du stock.")
     return redirect(f"{reverse('expiry_alerts')}?site={site}" if site.isdigit() else reverse("expiry_alerts"))
 
 

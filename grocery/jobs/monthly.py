@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import json
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,39 +196,40 @@ def month_close(*, month: datetime.date, run: RunRecorder | None = None) -> Clos
     if mismatches:
         log.warning("close_month %s: %d allowance row(s) disagree with the sales: households %s",
                     month.strftime("%Y-%m"), len(mismatches), mismatches[:20])
-    existing = {s.household_id: s for s in MonthlyStatement.objects.filter(month=month)}
+    existing = {
+        row["household_id"]: row
+        for row in MonthlyStatement.objects.filter(month=month).values(
+            "id", "household_id", "revision", *MonthlyStatement.FIGURES
+        )
+    }
     to_create, to_update, corrections = [], [], []
+    names = MonthlyStatement.FIGURES
     for household_id, values in figures.items():
-        statement = existing.get(household_id)
-        if statement is None:
-            to_create.append(MonthlyStatement(household_id=household_id, month=month, closed_at=now,
-                                              updated_at=now, **values))
+        current = existing.get(household_id)
+        if current is None:
+            to_create.append({"household_id": household_id, "month": month, "closed_at": now,
+                              "updated_at": now, "revision": 1, **values})
+            continue
+        if [current[name] for name in names] == [values[name] for name in names]:
+            result.unchanged += 1
             continue
         changes = {
-            name: [_jsonable(getattr(statement, name)), _jsonable(value)]
+            name: [_jsonable(current[name]), _jsonable(value)]
             for name, value in values.items()
-            if not _same(getattr(statement, name), value)
+            if not _same(current[name], value)
         }
         if not changes:
             result.unchanged += 1
             continue
-        for name, value in values.items():
-            setattr(statement, name, value)
-        statement.revision += 1
-        statement.updated_at = now
-        to_update.append(statement)
-        corrections.append((statement, changes))
+        to_update.append({"id": current["id"], "household_id": household_id, "month": month,
+                          "revision": current["revision"] + 1, "updated_at": now, **values})
+        corrections.append(
+            StatementCorrection(statement_id=current["id"], revision=current["revision"] + 1, at=now,
+                                changes=changes, job_run=job_run)
+        )
 
-    MonthlyStatement.objects.bulk_create(to_create, batch_size=BATCH)
-    if to_update:
-        MonthlyStatement.objects.bulk_update(
-            to_update, [*MonthlyStatement.FIGURES, "revision", "updated_at"], batch_size=BATCH
-        )
-        StatementCorrection.objects.bulk_create(
-            [StatementCorrection(statement=s, revision=s.revision, at=now, changes=c, job_run=job_run)
-             for s, c in corrections],
-            batch_size=BATCH,
-        )
+    _write_statements(new=to_create, changed=to_update)
+    StatementCorrection.objects.bulk_create(corrections, batch_size=BATCH)
     result.households = len(figures)
     result.allowance_mismatches = len(mismatches)
     result.created, result.corrected = len(to_create), len(to_update)
@@ -254,6 +256,66 @@ def month_close(*, month: datetime.date, run: RunRecorder | None = None) -> Clos
     if run is not None:
         run.counts.update(result.counts())
     return result
+
+
+#: SQL types of the statement columns the close writes (for the PostgreSQL fast path).
+_COLUMN_TYPES = {
+    "entitlement_id": "bigint", "allowance_basis": "varchar", "allowance": "numeric",
+    "carried_in": "numeric", "amount_paid": "numeric", "market_value": "numeric", "savings": "numeric",
+    "spent": "numeric", "overrun": "numeric", "carry_over": "numeric", "visits": "integer",
+    "last_visit_at": "timestamptz", "no_visit": "boolean", "limit_usage": "jsonb", "revision": "integer",
+    "updated_at": "timestamptz",
+}
+_INSERT_TYPES = {"household_id": "bigint", "month": "date", "closed_at": "timestamptz", **_COLUMN_TYPES}
+PG_BATCH = 10_000
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _pg_recordset(rows: list[dict[str, Any]], types: dict[str, str], *, with_id: bool) -> str:
+    columns = (["id"] if with_id else []) + list(types)
+    return json.dumps([{c: row[c] for c in columns} for row in rows], default=_json_value)
+
+
+def _write_statements(*, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+    """Insert the new statements and rewrite the changed ones (rows as dicts of columns).
+
+    On PostgreSQL each batch of 10,000 rows is one statement reading a single JSON parameter
+    (`jsonb_to_recordset`): no per-row parameters to bind, and no CASE per column and row as
+    Django's bulk_update builds. Elsewhere (SQLite), bulk_create and bulk_update.
+    """
+    if connection.vendor != "postgresql":
+        MonthlyStatement.objects.bulk_create([MonthlyStatement(**row) for row in new], batch_size=BATCH)
+        fields = [c.removesuffix("_id") if c == "entitlement_id" else c for c in _COLUMN_TYPES]
+        MonthlyStatement.objects.bulk_update(
+            [MonthlyStatement(**{("pk" if k == "id" else k): v for k, v in row.items()}) for row in changed],
+            fields, batch_size=BATCH,
+        )
+        return
+    table = MonthlyStatement._meta.db_table
+    insert_columns = ", ".join(f'"{c}"' for c in _INSERT_TYPES)
+    insert_types = ", ".join(f'"{c}" {t}' for c, t in _INSERT_TYPES.items())
+    update_types = ", ".join(["id bigint"] + [f'"{c}" {t}' for c, t in _COLUMN_TYPES.items()])
+    assignments = ", ".join(f'"{c}" = v."{c}"' for c in _COLUMN_TYPES)
+    with connection.cursor() as cursor:
+        for start in range(0, len(new), PG_BATCH):
+            cursor.execute(
+                f'INSERT INTO "{table}" ({insert_columns}) SELECT {insert_columns} '
+                f"FROM jsonb_to_recordset(%s::jsonb) AS v({insert_types})",
+                [_pg_recordset(new[start:start + PG_BATCH], _INSERT_TYPES, with_id=False)],
+            )
+        for start in range(0, len(changed), PG_BATCH):
+            cursor.execute(
+                f'UPDATE "{table}" AS s SET {assignments} '
+                f"FROM jsonb_to_recordset(%s::jsonb) AS v({update_types}) WHERE s.id = v.id",
+                [_pg_recordset(changed[start:start + PG_BATCH], _COLUMN_TYPES, with_id=True)],
+            )
 
 
 def _publish_alerts(month, figures, result: CloseResult, job_run) -> None:

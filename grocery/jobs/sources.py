@@ -42,7 +42,7 @@ def entitlements_in_month(start: datetime.date, end: datetime.date) -> dict[int,
     rows = (
         Entitlement.objects.filter(start__lte=end, end__gte=start)
         .order_by("household_id", "start", "id")
-        .values("id", "household_id", "monthly_allowance", "allowance_basis", "start", "status")
+        .values("id", "household_id", "monthly_allowance", "allowance_basis")
     )
     return {row["household_id"]: row for row in rows}  # the last one per household wins
 
@@ -50,7 +50,7 @@ def entitlements_in_month(start: datetime.date, end: datetime.date) -> dict[int,
 def allowance_months(month: datetime.date) -> dict[int, dict[str, Any]]:
     rows = AllowanceMonth.objects.filter(month=month).values(
         "household_id", "entitlement_id", "basis", "allowance", "carried_over", "spent_paid",
-        "spent_market", "visits", "last_visit_at",
+        "spent_market", "visits",
     )
     return {row["household_id"]: row for row in rows}
 

@@ -329,10 +329,12 @@ def test_a_close_already_running_elsewhere_is_skipped(site):
     try:
         assert holding.wait(10)
         result = close_month.apply(kwargs={"month": "2026-10"}).get()
+        nightly = reconcile_closed_months.apply(kwargs={"today": "2026-11-02"}).get()
     finally:
         release.set()
         thread.join()
     assert result["status"] == "skipped"
+    assert nightly["status"] == "succeeded" and nightly["counts"]["months_skipped"] == 1
     assert MonthlyStatement.objects.count() == 0
     assert close_month.apply(kwargs={"month": "2026-10"}).get()["status"] == "succeeded"
     assert MonthlyStatement.objects.count() == 1
@@ -375,3 +377,34 @@ def test_an_allowance_row_that_disagrees_with_the_sales_is_reported(site):
     result = monthly.month_close(month=OCTOBER)
     assert result.allowance_mismatches == 1
     assert MonthlyStatement.objects.get(household=household).amount_paid == D("6.00")  # sales win
+
+
+@pytest.mark.django_db
+def test_statements_api(site, api, ccas, volunteer, django_assert_max_num_queries):
+    for n in range(6):
+        household = entitled(site)
+        buy(household.pk, at(3 + n), paid="6.00", market="30.00")
+    over = entitled(site)
+    buy(over.pk, at(3), paid="40.00", market="200.00")
+    monthly.month_close(month=OCTOBER)
+    client = api(ccas)
+    with django_assert_max_num_queries(5):
+        body = client.get("/api/v1/statements/?month=2026-10").json()
+    assert body["count"] == 7
+    overruns = client.get("/api/v1/statements/?month=2026-10&list=depassements").json()
+    assert [item["household"]["id"] for item in overruns["results"]] == [over.pk]
+    assert overruns["results"][0]["overrun"] == "10.00"
+    detail = client.get(f"/api/v1/statements/{overruns['results'][0]['id']}/").json()
+    assert detail["corrections"] == [] and detail["month"] == "2026-10"
+    bad = client.get("/api/v1/statements/?month=octobre")
+    assert bad.status_code == 400 and "month" in bad.json()["fields"]
+    assert api(volunteer).get("/api/v1/statements/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_job_runs_api_is_for_managers(site, api, manager, ccas):
+    monthly_run = close_month.apply(kwargs={"month": "2026-10"}).get()
+    body = api(manager).get("/api/v1/job-runs/?task=grocery.close_month").json()
+    assert [run["id"] for run in body["results"]] == [monthly_run["job_run"]]
+    assert body["results"][0]["status"] == "succeeded"
+    assert api(ccas).get("/api/v1/job-runs/").status_code == 403

@@ -159,20 +159,23 @@ def test_the_daily_watch_runs_once_per_active_site(run_task, site, other_site):
 def test_a_manager_confirms_the_waste_of_a_past_dlc_lot(site, fridge, page, manager, volunteer, today):
     past = make_lot(location=fridge, quantity="3", use_by=today - days(1), received_on=today - days(8))
     fresh = make_lot(location=fridge, quantity="3", use_by=today + days(5))
-    html = page(manager).get(f"/stock/alertes/?site={site.pk}").content.decode()
+    html = page(manager).get(f"/stock/peremptions/?site={site.pk}").content.decode()
     assert "Confirmer la casse" in html
-    assert "Confirmer la casse" not in page(volunteer).get(f"/stock/alertes/?site={site.pk}").content.decode()
-    assert page(volunteer).post("/stock/alertes/casse/", {"lot": past.pk}).status_code == 403
+    volunteer_page = page(volunteer).get(f"/stock/peremptions/?site={site.pk}").content.decode()
+    assert "Confirmer la casse" not in volunteer_page
+    assert page(volunteer).post("/stock/peremptions/casse/", {"lot": past.pk}).status_code == 403
 
-    response = page(manager).post("/stock/alertes/casse/", {"lot": past.pk, "site": site.pk})
+    response = page(manager).post("/stock/peremptions/casse/", {"lot": past.pk, "site": site.pk})
 
     assert response.status_code == 302
     past.refresh_from_db()
     assert past.quantity_on_hand == D("0")
     waste = Movement.objects.get(kind=Movement.Kind.WASTE)
     assert (waste.lot, waste.quantity, waste.actor) == (past, D("-3.000"), manager)
+    assert past.wastes.get().reason == "expired"
     # A lot whose DLC has not passed is refused, with a French message.
-    response = page(manager).post("/stock/alertes/casse/", {"lot": fresh.pk, "site": site.pk}, follow=True)
+    response = page(manager).post("/stock/peremptions/casse/", {"lot": fresh.pk, "site": site.pk},
+                                  follow=True)
     assert "La DLC de ce lot n&#x27;est pas dépassée." in response.content.decode()
     fresh.refresh_from_db()
     assert fresh.quantity_on_hand == D("3")
