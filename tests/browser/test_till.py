@@ -131,6 +131,7 @@ def test_an_allowance_refusal_is_shown_before_payment(browser_page, world, volun
     warning = page.text_content("#allowance-warning")
     assert "Dépassement du montant autorisé de 0,10\u00a0€" in warning
     screenshot(page, "till-6-allowance-warning")
+    assert page.is_disabled("#pay")
     page.keyboard.press("F4")
     assert "appelez le responsable" in page.text_content("#notice")
     assert not page.is_visible("dialog.payment")

@@ -380,6 +380,48 @@ function renderHousehold() {
 
 // ---------------------------------------------------------------- the sale
 
+function lineRow(line, price) {
+  const weighed = line.product.unit !== "piece";
+  return h(
+    "tr",
+    { dataset: { key: line.key, product: line.product.id } },
+    h(
+      "td.name",
+      {},
+      h("span.product-name", {}, line.product.name),
+      line.product.brand ? h("small.muted", {}, ` ${line.product.brand}`) : null,
+      line.product.givenFree ? h("span.badge.ok.free", {}, "gratuit") : null,
+    ),
+    h(
+      "td.qty",
+      {},
+      h("input.qty-input", {
+        type: "text",
+        inputmode: "decimal",
+        value: line.quantityMilli ? formatQuantity(line.quantityMilli, line.product.unit).replace(/ (kg|l)$/, "") : "",
+        placeholder: weighed ? "poids" : "",
+        "aria-label": weighed ? `Poids de ${line.product.name} (${line.product.unit})` : `Quantité de ${line.product.name}`,
+        onchange: (event) => changeQuantity(line.key, event.target),
+        onkeydown: (event) => {
+          if (event.key === "Enter") {
+            event.preventDefault();
+            event.target.blur();
+          }
+        },
+      }),
+      weighed ? h("span.unit", {}, line.product.unit) : null,
+    ),
+    h("td.num.market", {}, formatMoney(price.marketValue)),
+    h("td.num.paid", {}, formatMoney(price.paid)),
+    h("td.num.saving", {}, formatMoney(price.saving)),
+    h("td.remove", {}, h("button.remove-line", { type: "button", "aria-label": `Retirer ${line.product.name}`, onclick: () => removeLine(line.key) }, "✕")),
+  );
+}
+
+/**
+ * Draws the lines, touching only the rows that changed: a scan adds or updates one row, so the
+ * time to show it does not grow with the length of the sale.
+ */
 function renderLines() {
   const body = $("#lines");
   const sale = state.sale;
@@ -387,47 +429,28 @@ function renderLines() {
     replace(body, h("tr.empty", {}, h("td", { colspan: "6" }, sale ? "Scannez les articles." : "")));
     return;
   }
-  replace(
-    body,
-    sale.lines.map((line) => {
-      const price = sale.priced(line);
-      const weighed = line.product.unit !== "piece";
-      return h(
-        "tr",
-        { dataset: { key: line.key, product: line.product.id }, class: line.key === sale.lastKey ? "last" : null },
-        h(
-          "td.name",
-          {},
-          h("span.product-name", {}, line.product.name),
-          line.product.brand ? h("small.muted", {}, ` ${line.product.brand}`) : null,
-          line.product.givenFree ? h("span.badge.ok.free", {}, "gratuit") : null,
-        ),
-        h(
-          "td.qty",
-          {},
-          h("input.qty-input", {
-            type: "text",
-            inputmode: "decimal",
-            value: line.quantityMilli ? formatQuantity(line.quantityMilli, line.product.unit).replace(/ (kg|l)$/, "") : "",
-            placeholder: weighed ? "poids" : "",
-            "aria-label": weighed ? `Poids de ${line.product.name} (${line.product.unit})` : `Quantité de ${line.product.name}`,
-            onchange: (event) => changeQuantity(line.key, event.target),
-            onkeydown: (event) => {
-              if (event.key === "Enter") {
-                event.preventDefault();
-                event.target.blur();
-              }
-            },
-          }),
-          weighed ? h("span.unit", {}, line.product.unit) : null,
-        ),
-        h("td.num.market", {}, formatMoney(price.marketValue)),
-        h("td.num.paid", {}, formatMoney(price.paid)),
-        h("td.num.saving", {}, formatMoney(price.saving)),
-        h("td.remove", {}, h("button.remove-line", { type: "button", "aria-label": `Retirer ${line.product.name}`, onclick: () => removeLine(line.key) }, "✕")),
-      );
-    }),
-  );
+  body.querySelector("tr.empty")?.remove();
+  const existing = new Map([...body.children].map((row) => [row.dataset.key, row]));
+  let previous = null;
+  for (const line of sale.lines) {
+    const price = sale.priced(line);
+    const signature = `${line.quantityMilli}|${price.paid}|${price.marketValue}`;
+    let row = existing.get(String(line.key));
+    existing.delete(String(line.key));
+    if (!row || row.dataset.signature !== signature) {
+      const fresh = lineRow(line, price);
+      fresh.dataset.signature = signature;
+      if (row) row.replaceWith(fresh);
+      row = fresh;
+    }
+    row.classList.toggle("last", line.key === sale.lastKey);
+    const expectedPlace = previous ? previous.nextSibling : body.firstChild;
+    if (expectedPlace !== row) body.insertBefore(row, expectedPlace);
+    previous = row;
+  }
+  for (const row of existing.values()) row.remove();
+  const last = sale.lastKey !== undefined ? body.querySelector(`tr[data-key="${sale.lastKey}"]`) : null;
+  last?.scrollIntoView({ block: "nearest" });
 }
 
 function renderTotals() {
@@ -461,7 +484,9 @@ function renderTotals() {
   warning.hidden = messages.length === 0;
   warning.className = `allowance-warning ${allowance.state === "over" || limitProblems.length ? "bad" : "warn"}`;
   warning.textContent = messages.join(" ");
-  payButton.disabled = sale.isEmpty || sale.household.problems.length > 0;
+  // Over the allowance or a limit: only a manager may go on (with a reason), so the button says so.
+  const blocked = (allowance.state === "over" || limitProblems.length > 0) && !config.user.canOverride;
+  payButton.disabled = sale.isEmpty || sale.household.problems.length > 0 || blocked;
 }
 
 function renderSale() {
