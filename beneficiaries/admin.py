@@ -2,7 +2,23 @@
 
 from django.contrib import admin
 
-from .models import AllowanceMonth, BeneficiarySettings, Card, Entitlement, Household, Member
+from .models import (
+    AllowanceMonth,
+    Attendance,
+    BeneficiarySettings,
+    BudgetAccess,
+    BudgetLine,
+    BudgetVersion,
+    Card,
+    Debt,
+    Entitlement,
+    Goal,
+    GoalProgress,
+    Household,
+    Member,
+    Referral,
+    Workshop,
+)
 
 
 @admin.register(BeneficiarySettings)
@@ -86,3 +102,76 @@ class AllowanceMonthAdmin(admin.ModelAdmin):
     list_display = ["household", "month", "allowance", "spent_paid", "spent_market", "visits"]
     list_select_related = ["household"]
     readonly_fields = ["spent_paid", "spent_market", "visits", "last_visit_at"]
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+
+
+class DebtInline(admin.TabularInline):
+    model = Debt
+    extra = 0
+
+
+@admin.register(BudgetVersion)
+class BudgetVersionAdmin(admin.ModelAdmin):
+    list_display = ["household", "number", "created_at", "total_income", "total_expenses"]
+    list_select_related = ["household"]
+    raw_id_fields = ["household"]
+    inlines = [BudgetLineInline, DebtInline]
+
+
+@admin.register(BudgetAccess)
+class BudgetAccessAdmin(admin.ModelAdmin):
+    """The access log: read-only."""
+
+    list_display = ["at", "user", "household", "context"]
+    list_select_related = ["user", "household"]
+    list_filter = ["context"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["household", "status", "partner", "created_at", "submitted_at", "decided_at"]
+    list_filter = ["status", "partner"]
+    list_select_related = ["household", "partner"]
+    raw_id_fields = ["household", "budget"]
+    # Transitions go through the services (rules, who, when, audit trail).
+    readonly_fields = ["status", "submitted_at", "submitted_by", "decided_at", "decided_by",
+                       "decision_reason"]
+
+
+class GoalProgressInline(admin.TabularInline):
+    model = GoalProgress
+    extra = 0
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "entitlement", "target_amount", "target_date", "status"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["entitlement"]
+    inlines = [GoalProgressInline]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    raw_id_fields = ["household", "entitlement"]
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_at", "site", "theme", "capacity"]
+    list_filter = ["site", "theme"]
+    inlines = [AttendanceInline]

@@ -191,14 +191,8 @@ class ReferralSerializer(serializers.ModelSerializer):
             entitlements = list(obj.entitlements.all())
         return min((e.pk for e in entitlements), default=None)
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and has_capability(request.user, "household.view_budget"):
-            data["budget"] = selectors.budget_summary(
-                instance.household, instance.budget, self.context["settings"]
-            )
-        return data
+    # No budget here: budgets are read (and their reading logged) through the commission view
+    # and /households/{id}/budget/ only.
 
 
 class GoalProgressSerializer(serializers.ModelSerializer):

@@ -16,7 +16,11 @@ NAVIGATION = [
     ("Dons", "donation_list", "donation.log"),
     ("Réception", "donation_receive_list", "donation.receive"),
     ("Inventaires", "stocktake_list", "stock.manage"),
+    ("Attestations", "attestation_list", "attestation.view"),
     ("Rapports", "reports", "reports.view"),
+    ("Bilans mensuels", "statement_list", "reports.view"),
+    ("Alertes stock", "expiry_alerts", "stock.view"),
+    ("Notifications", "notification_list", "notifications.view"),
 ]
 
 

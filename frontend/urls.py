@@ -1,7 +1,7 @@
 """Pages for people. Each area keeps its routes in its own module."""
 from django.urls import include, path
 
-from .views import core
+from .views import core, jobs
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -14,5 +14,8 @@ urlpatterns += [
     path("", include("frontend.urls_beneficiaries")),
     path("", include("frontend.urls_stock")),
     path("", include("frontend.urls_counter")),
+    path("", include("frontend.urls_jobs")),
     path("", include("frontend.urls_till")),
 ]
+
+core.HOME_BLOCKS.append(jobs.home_notifications_block)

@@ -142,3 +142,86 @@ class LimitAdmin(admin.ModelAdmin):
                     "max_quantity", "is_active")
     list_filter = ("period", "is_active", "site")
     autocomplete_fields = ()
+
+
+# --- Background jobs ---------------------------------------------------------------------------
+
+from .models import (  # noqa: E402
+    JobRun,
+    JobSettings,
+    MonthClosing,
+    MonthlyStatement,
+    Notification,
+    StatementCorrection,
+)
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ("task", "status", "started_at", "duration_ms", "hostname")
+    list_filter = ("task", "status")
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "level", "role", "site", "user", "updated_at")
+    list_filter = ("kind", "level", "role", "site")
+    search_fields = ("title", "key")
+
+
+@admin.register(JobSettings)
+class JobSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not JobSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StatementCorrectionInline(admin.TabularInline):
+    model = StatementCorrection
+    extra = 0
+    can_delete = False
+    readonly_fields = ("revision", "at", "changes", "job_run")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthlyStatement)
+class MonthlyStatementAdmin(admin.ModelAdmin):
+    """Read-only: statements are computed by the monthly close, never edited by hand."""
+
+    list_display = ("household", "month", "allowance", "amount_paid", "market_value", "overrun",
+                    "visits", "revision")
+    list_filter = ("month", "no_visit", "allowance_basis")
+    search_fields = ("household__display_name", "household__reference")
+    list_select_related = ("household",)
+    inlines = [StatementCorrectionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthClosing)
+class MonthClosingAdmin(admin.ModelAdmin):
+    list_display = ("month", "first_closed_at", "last_closed_at", "runs", "households", "corrections")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -12,4 +12,5 @@ urlpatterns += [
     path("", include("beneficiaries.urls")),
     path("", include("stock.urls")),
     path("", include("grocery.counter_urls")),
+    path("", include("grocery.jobs_urls")),
 ]

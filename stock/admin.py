@@ -89,3 +89,63 @@ class StockSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DonationLineInline(admin.TabularInline):
+    model = models.DonationLine
+    extra = 0
+    raw_id_fields = ["product", "lot"]
+    readonly_fields = ["received_quantity", "lot"]
+
+
+@admin.register(models.Donation)
+class DonationAdmin(admin.ModelAdmin):
+    list_display = ["id", "donated_on", "partner", "site", "origin", "status", "attestation"]
+    list_filter = ["status", "origin", "site"]
+    search_fields = ["partner__name"]
+    list_select_related = ["partner", "site", "attestation"]
+    inlines = [DonationLineInline]
+    readonly_fields = ["status", "received_at", "received_by", "attestation", "created_by"]
+
+
+@admin.register(models.Attestation)
+class AttestationAdmin(admin.ModelAdmin):
+    """Issued attestations are legal documents: read-only here, issued from the stock pages."""
+
+    list_display = ["number", "issued_on", "partner", "form", "total_weight_kg", "total_value"]
+    list_filter = ["year", "form"]
+    search_fields = ["number", "partner__name"]
+    list_select_related = ["partner"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.TemperatureReading)
+class TemperatureReadingAdmin(admin.ModelAdmin):
+    list_display = ["at", "location", "celsius", "limit_celsius", "is_alert", "recorded_by"]
+    list_filter = ["is_alert", "location__site"]
+    list_select_related = ["location", "recorded_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+for model in (models.Purchase, models.Waste, models.Transfer, models.Stocktake):
+    admin.site.register(
+        model,
+        type(
+            f"{model.__name__}Admin",
+            (admin.ModelAdmin,),
+            {
+                "has_change_permission": lambda self, request, obj=None: False,
+                "has_delete_permission": lambda self, request, obj=None: False,
+            },
+        ),
+    )

@@ -469,6 +469,7 @@ class DonationSerializer(serializers.ModelSerializer):
             "status",
             "note",
             "received_at",
+            "received_on",
             "attestation_number",
             "lines",
         ]
@@ -508,6 +509,9 @@ class ReceiveLineSerializer(serializers.Serializer):
     best_before = serializers.DateField(required=False, allow_null=True)
     lot_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
     weight_kg = serializers.DecimalField(required=False, allow_null=True, **QTY)
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.filter(is_active=True), required=False
+    )
 
 
 class ReceiveInputSerializer(serializers.Serializer):

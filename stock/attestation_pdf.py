@@ -1,11 +1,15 @@
 """The attestation de don as a PDF (fpdf2), from the content frozen at issue."""
 
+import logging
 from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
 
 from .models import Attestation
+
+# fpdf2 subsets embedded fonts with fontTools, which logs every step at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 

@@ -67,20 +67,19 @@ def normalise_barcode(code: str) -> str:
     hyphens, and AZERTY-garbled scans.
     """
     digits = _clean(code)
-    field = {"barcode": ["Code-barres invalide."]}
     if not digits:
-        raise InvalidBarcode("Code-barres vide.", fields={"barcode": ["Code-barres vide."]})
+        raise InvalidBarcode.for_field("barcode", "Code-barres vide.")
     try:
         ean.validate(digits)
     except InvalidFormat:
-        raise InvalidBarcode("Un code-barres ne contient que des chiffres.", fields=field)
+        raise InvalidBarcode.for_field("barcode", "Un code-barres ne contient que des chiffres.")
     except InvalidLength:
-        raise InvalidBarcode("Longueur de code-barres invalide (8, 12 ou 13 chiffres).", fields=field)
+        raise InvalidBarcode.for_field("barcode", "Longueur de code-barres invalide (8, 12 ou 13 chiffres).")
     except InvalidChecksum:
-        raise InvalidBarcode("Clé de contrôle du code-barres invalide.", fields=field)
+        raise InvalidBarcode.for_field("barcode", "Clé de contrôle du code-barres invalide.")
     if len(digits) == 14:
         # GTIN-14 is for cartons, not for what a till scans.
-        raise InvalidBarcode("Longueur de code-barres invalide (8, 12 ou 13 chiffres).", fields=field)
+        raise InvalidBarcode.for_field("barcode", "Longueur de code-barres invalide (8, 12 ou 13 chiffres).")
     if len(digits) == 12:
         return "0" + digits
     return digits

@@ -1,6 +1,7 @@
 """Registering households and members (with duplicate detection), and versioned budgets."""
 
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from datetime import date
 
@@ -151,7 +152,7 @@ def household_create(
             )
     settings = BeneficiarySettings.get_solo()
     household = Household.objects.create(
-        reference=f"tmp-{timezone.now().timestamp()}",
+        reference=f"tmp-{uuid.uuid4().hex[:16]}",  # replaced below, once the pk is known
         display_name=display_name,
         consent_at=timezone.now(),
         consent_text_version=settings.consent_text_version,

@@ -41,7 +41,7 @@ from grocery.permissions import has_capability
 from stock import fefo
 from stock import services as stock_services
 from stock.barcodes import normalise_barcode
-from stock.models import Barcode, Product
+from stock.models import Barcode, Lot, Product, StockSettings
 
 from . import limits as limit_rules
 from . import pricing
@@ -217,9 +217,11 @@ def sale_record(
 ) -> SaleResult:
     """Record a sale, or answer the recorded one again when its id was already used.
 
-    The id is the primary key: a concurrent duplicate waits on the first one's insert and then
-    fails on uniqueness, and the answer stored with the first is returned. The read before is
-    only a shortcut for the common offline replay, not the guarantee.
+    The id is the primary key and nothing looks it up first: a resubmission runs like a new
+    sale, then fails on the primary key's uniqueness (waiting for the first one to commit if it
+    is still running) and the answer stored with the first is returned. A resubmission refused
+    on its way (the first one already took the last units, the session has closed since) is
+    answered the same way when the id turns out to be recorded.
     """
     fingerprint = sale_fingerprint(
         session_id=session_id,
@@ -228,9 +230,6 @@ def sale_record(
         payments=payments,
         override_reason=override_reason,
     )
-    replay = _replay(sale_id, fingerprint)
-    if replay is not None:
-        return replay
     try:
         return _sale_record_new(
             sale_id=sale_id,
@@ -243,7 +242,7 @@ def sale_record(
             override_reason=override_reason,
             fingerprint=fingerprint,
         )
-    except IntegrityError:
+    except (IntegrityError, DomainError):
         replay = _replay(sale_id, fingerprint)
         if replay is not None:
             return replay
@@ -391,18 +390,6 @@ def _sale_record_new(
         raise
     household = card.household
 
-    # Claim the id first: a concurrent duplicate now waits here, then fails on uniqueness.
-    sale = Sale.objects.create(
-        id=sale_id,
-        site=site,
-        session=session,
-        household=household,
-        card_number=card.number,
-        sold_at=sold_at,
-        cashier=actor,
-        fingerprint=fingerprint,
-    )
-
     on_date = timezone.localdate(sold_at)
     entitlement = beneficiary_selectors.entitlement_active_on(
         household_id=household.pk, on_date=on_date, site_id=site.pk
@@ -420,23 +407,21 @@ def _sale_record_new(
     rules = pricing_rules_for(site.pk)
     quotas = limit_rules_for(site.pk)
 
-    # First-expired-first-out, one allocation per product in product order (no deadlocks).
+    # First-expired-first-out, the lots of every product locked by one statement in id order.
     sale_lines = [
         _Line(index=index, product=product, quantity=quantity) for index, product, quantity in resolved
     ]
     by_product: dict[int, list[_Line]] = defaultdict(list)
     for line in sale_lines:
         by_product[line.product.pk].append(line)
-    for product_id in sorted(by_product):
-        product_lines = by_product[product_id]
-        wanted = sum((line.quantity for line in product_lines), ZERO)
-        try:
-            allocations = fefo.allocate(
-                product_id=product_id, site_id=site.pk, quantity=wanted, on_date=on_date, lock=True
-            )
-        except DomainError as error:
-            raise _line_error(product_lines[0].index, error)
-        _split_allocations(product_lines, allocations)
+    allocations = allocate_products(
+        wanted={pid: sum((line.quantity for line in group), ZERO) for pid, group in by_product.items()},
+        first_line={pid: group[0].index for pid, group in by_product.items()},
+        site_id=site.pk,
+        on_date=on_date,
+    )
+    for product_id, product_lines in by_product.items():
+        _split_allocations(product_lines, allocations[product_id])
 
     # Prices, line by line, portion by portion (the rate can depend on each lot's origin).
     base_rate = Decimal(entitlement.participation_rate)
@@ -514,8 +499,48 @@ def _sale_record_new(
             extra={"total": str(paid), "received": str(received)},
         )
 
-    # Everything is decided: write it, in bulk.
+    # Everything is decided: write it, in bulk. The sale's insert is where a resubmission of
+    # the same id stops (primary key), after waiting for the first one if it is still running.
     receipt_number = _next_receipt_number(site.pk)
+    response = _sale_response(
+        sale_id=sale_id,
+        receipt_number=receipt_number,
+        site=site,
+        session=session,
+        sold_at=sold_at,
+        household=household,
+        sale_lines=sale_lines,
+        market_value=market_value,
+        paid=paid,
+        payments=payment_inputs,
+        change_due=settlement.change_due,
+        basis=basis,
+        remaining=remaining_before - allowance_used,
+        overrides=overrides,
+    )
+    sale = Sale.objects.create(
+        id=sale_id,
+        site=site,
+        session=session,
+        household=household,
+        card_number=card.number,
+        entitlement=entitlement,
+        allowance_month=month,
+        allowance_basis=basis,
+        sold_at=sold_at,
+        cashier=actor,
+        receipt_number=receipt_number,
+        fingerprint=fingerprint,
+        market_value=market_value,
+        paid=paid,
+        savings=market_value - paid,
+        change_due=settlement.change_due,
+        allowance_used=allowance_used,
+        override_reason=override_reason if overrides else "",
+        overridden_by=actor if overrides else None,
+        overrides=overrides,
+        response=response,
+    )
     line_rows = SaleLine.objects.bulk_create(
         [
             SaleLine(
@@ -563,38 +588,6 @@ def _sale_record_new(
     beneficiary_services.allowance_month_record(
         month=month, paid=paid, market=market_value, visit=True, at=sold_at
     )
-
-    response = _sale_response(
-        sale_id=sale_id,
-        receipt_number=receipt_number,
-        site=site,
-        session=session,
-        sold_at=sold_at,
-        household=household,
-        sale_lines=sale_lines,
-        market_value=market_value,
-        paid=paid,
-        payments=payment_inputs,
-        change_due=settlement.change_due,
-        basis=basis,
-        remaining=remaining_before - allowance_used,
-        overrides=overrides,
-    )
-    Sale.objects.filter(pk=sale_id).update(
-        receipt_number=receipt_number,
-        entitlement=entitlement,
-        allowance_month=month,
-        allowance_basis=basis,
-        market_value=market_value,
-        paid=paid,
-        savings=market_value - paid,
-        change_due=settlement.change_due,
-        allowance_used=allowance_used,
-        override_reason=override_reason if overrides else "",
-        overridden_by=actor if overrides else None,
-        overrides=overrides,
-        response=response,
-    )
     log_action(
         actor,
         "sale.record",
@@ -606,6 +599,70 @@ def _sale_record_new(
         override_reason=override_reason if overrides else "",
     )
     return SaleResult(sale_id=sale_id, created=True, response=response)
+
+
+def allocate_products(
+    *, wanted: dict[int, Decimal], first_line: dict[int, int], site_id: int, on_date: dt.date
+) -> dict[int, list[fefo.Allocation]]:
+    """First-expired-first-out for all the products of a sale at once.
+
+    The rules are stock.fefo's (never past the use-by date, past best-before only within the
+    tolerance, earliest date first); what differs from calling `fefo.allocate` per product is
+    that the candidate lots of every product are read and locked by one statement, in lot id
+    order, so a sale costs one query here whatever its number of lines, and two tills lock
+    in the same order. `out_of_stock` names the first line of the product short of stock.
+    """
+    settings = StockSettings.get_solo()
+    widest = max(settings.ddm_tolerance_days, settings.ddm_month_tolerance_days)
+    candidates = (
+        Lot.objects.select_for_update(of=("self",))
+        .filter(product_id__in=list(wanted), site_id=site_id, quantity_on_hand__gt=0)
+        .filter(
+            Q(use_by__isnull=True) | Q(use_by__gte=on_date),
+            Q(best_before__isnull=True) | Q(best_before__gte=on_date - dt.timedelta(days=widest)),
+        )
+        .order_by("pk")
+    )
+    lots_by_product: dict[int, list] = defaultdict(list)
+    for lot in candidates:
+        if fefo.is_distributable(lot, on_date, settings):
+            lots_by_product[lot.product_id].append(lot)
+    result: dict[int, list[fefo.Allocation]] = {}
+    for product_id in sorted(wanted, key=lambda pid: first_line[pid]):
+        quantity = wanted[product_id]
+        lots = sorted(lots_by_product.get(product_id, []), key=_fefo_order)
+        available = sum((lot.quantity_on_hand for lot in lots), ZERO)
+        if available < quantity:
+            raise _line_error(
+                first_line[product_id],
+                Conflict(
+                    f"Stock insuffisant : {available.normalize():f} disponible(s), "
+                    f"{quantity.normalize():f} demandé(s).",
+                    "out_of_stock",
+                    extra={"available": str(available)},
+                ),
+            )
+        allocations, remaining = [], quantity
+        for lot in lots:
+            if remaining <= 0:
+                break
+            taken = min(lot.quantity_on_hand, remaining)
+            allocations.append(
+                fefo.Allocation(
+                    lot=lot,
+                    quantity=taken,
+                    past_best_before=lot.best_before is not None and lot.best_before < on_date,
+                )
+            )
+            remaining -= taken
+        result[product_id] = allocations
+    return result
+
+
+def _fefo_order(lot):
+    """stock.fefo's order: earliest use-by (or best-before) first, undated last, then oldest."""
+    expiry = lot.use_by or lot.best_before
+    return (expiry is None, expiry or dt.date.max, lot.received_on, lot.pk)
 
 
 def _split_allocations(product_lines: list[_Line], allocations) -> None:
@@ -660,7 +717,6 @@ def _check_quotas(
                 raise Conflict.for_field("card", message, refusal)
             overrides.append({"code": refusal})
 
-    persons = household_persons(household)
     demands = [
         limit_rules.Demand(
             index=line.index,
@@ -673,6 +729,7 @@ def _check_quotas(
     concerned = [rule for rule in quotas if any(rule.covers(d.product_id, d.category_id) for d in demands)]
     if not concerned:
         return overrides
+    persons = household_persons(household)
     usage_product, usage_category = {}, {}
     if any(rule.period == limit_rules.PER_MONTH for rule in concerned):
         usage_product, usage_category = month_usage(

@@ -15,6 +15,8 @@ from .counter import (
     SaleLineLot,
     Till,
 )
+from .jobs import JobRun, JobSettings, Notification, NotificationRead
+from .statements import MonthClosing, MonthlyStatement, StatementCorrection
 
 __all__ = [
     "DENOMINATIONS",
@@ -35,5 +37,12 @@ __all__ = [
     "Site",
     "Till",
     "User",
+    "JobRun",
+    "JobSettings",
+    "MonthClosing",
+    "MonthlyStatement",
+    "Notification",
+    "NotificationRead",
+    "StatementCorrection",
     "validate_siret",
 ]

@@ -40,6 +40,10 @@ class Donation(models.Model):
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     received_at = models.DateTimeField(_("reçu le"), null=True, blank=True)
+    received_on = models.DateField(
+        _("pris en charge le"), null=True, blank=True,
+        help_text=_("Date de prise en charge des denrées : la date du don pour l'attestation."),
+    )
     received_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reçu par")
     )

@@ -237,7 +237,8 @@ def donation_receive(
     """Staff take the goods in charge: counted quantities become lots and receipt movements.
 
     `counted` maps a line id to what was counted (`received_quantity`, and optionally
-    `product`, `use_by`, `best_before`, `lot_number`, `weight_kg` when the label says otherwise).
+    `product`, `use_by`, `best_before`, `lot_number`, `weight_kg` when the label says otherwise,
+    and `location` when a line goes elsewhere than `location`, e.g. chilled goods to the fridge).
     A line left out is taken as announced; a line counted 0 was refused. All or nothing.
     """
     donation = _lock_donation(donation)
@@ -293,11 +294,18 @@ def donation_receive(
                 f"Ramasse refusée : moins de {settings.pickup_min_hours_before_dlc} h avant la DLC.",
                 "pickup_too_close_to_use_by",
             )
+        line_location = data.get("location") or location
+        if isinstance(line_location, int | str):
+            line_location = Location.objects.filter(pk=line_location).first()
+        if line_location is None or line_location.site_id != donation.site_id:
+            raise _line_error(
+                index, "location", "L'emplacement doit appartenir à l'épicerie du don.", "invalid_location"
+            )
         try:
             check_quantity(product, quantity)
             lot = lot_receive(
                 product=product,
-                location=location,
+                location=line_location,
                 origin=donation.origin,
                 quantity=quantity,
                 use_by=use_by,
@@ -329,8 +337,9 @@ def donation_receive(
         )
     donation.status = Donation.Status.RECEIVED
     donation.received_at = timezone.now()
+    donation.received_on = received_on
     donation.received_by = actor if actor is not None and actor.is_authenticated else None
-    donation.save(update_fields=["status", "received_at", "received_by"])
+    donation.save(update_fields=["status", "received_at", "received_on", "received_by"])
     log_action(actor, "stock.donation_received", donation, lots=received_lots, location=location.pk)
     return donation
 
@@ -402,10 +411,10 @@ def attestation_issue(
             )
         donations = donations.filter(pk=donation.pk)
     elif year is not None:
-        donations = donations.filter(received_at__year=year)
+        donations = donations.filter(received_on__year=year)
     else:
         raise DomainError.for_field("year", "Indiquez un don ou une année.", "required")
-    donations = list(donations.order_by("received_at", "pk"))
+    donations = list(donations.order_by("received_on", "pk"))
     if not donations:
         if donation is not None:
             raise Conflict.for_field("donation", "Ce don a déjà son attestation.", "already_attested")
@@ -417,10 +426,10 @@ def attestation_issue(
     lines = (
         DonationLine.objects.filter(donation__in=donations, received_quantity__gt=0)
         .select_related("product", "donation")
-        .order_by("donation__received_at", "donation_id", "id")
+        .order_by("donation__received_on", "donation_id", "id")
     )
     for line in lines:
-        taken_on = timezone.localdate(line.donation.received_at)
+        taken_on = line.donation.received_on
         valuation = line_valuation(line, taken_on, settings)
         weight = line.weight_kg or Decimal("0")
         total_value += Decimal(valuation["value"])
@@ -430,7 +439,7 @@ def attestation_issue(
                 "donation": line.donation_id,
                 "date": taken_on.isoformat(),
                 "label": line.label,
-                "quantity": str(line.received_quantity),
+                "quantity": f"{line.received_quantity.normalize():f}",
                 "unit": line.product.get_unit_display(),
                 "weight_kg": str(weight),
                 "use_by": line.use_by.isoformat() if line.use_by else None,
@@ -438,7 +447,7 @@ def attestation_issue(
                 **valuation,
             }
         )
-    dates = [timezone.localdate(d.received_at) for d in donations]
+    dates = [d.received_on for d in donations]
     number_year = issued_on.year
     sequence = _next_number(number_year)
     attestation = Attestation.objects.create(

@@ -149,3 +149,17 @@ def test_managers_add_tills(api, volunteer, manager, site):
     response = api(manager).post("/api/v1/tills/", {"site": site.pk, "name": "Caisse 2"}, format="json")
     assert response.status_code == 201
     assert api(volunteer).get("/api/v1/tills/").json()["count"] == 1
+
+
+def test_the_catalogue_snapshot_does_not_grow_in_queries(api, volunteer, shop, django_assert_max_num_queries):
+    from tests.factories.stock import BarcodeFactory, ProductFactory, make_lot
+
+    for index in range(15):
+        product = ProductFactory(name=f"Autre {index}")
+        BarcodeFactory(product=product)
+        BarcodeFactory(product=product)
+        make_lot(product=product, location=shop.location, quantity="3", lot_number=f"X{index}")
+    LimitFactory(name="Huile", product=shop.products[0], quantity=Decimal("2"))
+    with django_assert_max_num_queries(9):
+        data = api(volunteer).get(f"/api/v1/sites/{shop.site.pk}/catalogue/").json()
+    assert len(data["products"]) == 18 and len(data["limits"]) == 1

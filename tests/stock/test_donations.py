@@ -307,3 +307,22 @@ def test_concurrent_attestations_are_numbered_without_gap_or_duplicate(site):
     sequences = sorted(Attestation.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, len(donors) + 1))
     assert Attestation.objects.values("number").distinct().count() == len(donors)
+
+
+def test_the_attestation_dates_the_gift_on_the_day_the_goods_were_taken_in_charge(site, manager):
+    donor = PartnerOrganisationFactory(name="Primeur", kind="company", siret="73282932000074")
+    last_year = datetime.date(TODAY.year - 1, 12, 30)
+    product = ProductFactory(market_price=Decimal("2.00"))
+    donation = make_donation(
+        partner=donor,
+        site=site,
+        donated_on=last_year,
+        lines=[{"product": product, "quantity": "5", "use_by": datetime.date(TODAY.year, 1, 2)}],
+    )
+    donation_receive(donation=donation, location=LocationFactory(site=site), received_on=last_year)
+    with pytest.raises(DomainError):
+        attestation_issue(partner=donor, year=TODAY.year, actor=manager)
+    attestation = attestation_issue(partner=donor, year=TODAY.year - 1, actor=manager)
+    assert attestation.period_start == attestation.period_end == last_year
+    assert attestation.content["goods"][0]["date"] == last_year.isoformat()
+    assert attestation.content["goods"][0]["value"] == "5.00"  # DLC 3 days after taking in charge: 50 %
