@@ -1,15 +1,18 @@
 """The till in a real browser against the real API: a whole sale with the keyboard alone, the
 allowance warning, an unknown barcode, an AZERTY scanner, going offline mid-sale, and closing
 the till. Screenshots of the main steps go to docs/screenshots/ (shown in the README)."""
+import datetime
 import json
 import re
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from grocery.models import CashSession, Sale
 from tests.browser import world as world_module
 from tests.browser.conftest import azerty_scan, scan, type_slowly
+from tests.factories.beneficiaries import CardFactory, EntitlementFactory, HouseholdFactory
 from tests.factories.counter import TillFactory, open_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -368,3 +371,36 @@ def test_the_till_reopens_offline_after_a_reload(browser_page, world, volunteer,
     page.wait_for_function("document.querySelectorAll('#lines tr[data-key]').length === 1")
     assert page.text_content("#total-paid") == "0,47\u00a0€"
     page.context.set_offline(False)
+
+
+def test_a_household_without_a_valid_entitlement_is_stopped(browser_page, world, volunteer, session):
+    household = HouseholdFactory(display_name="Famille Lemoine")
+    started = timezone.localdate() - datetime.timedelta(days=120)
+    EntitlementFactory(
+        household=household, sites=[world.site], start=started,
+        end=started + datetime.timedelta(days=89), status="ended",
+    )
+    card = CardFactory(household=household)
+    page = till_page(browser_page, volunteer)
+    before = signals(page)
+    scan(page, card.number)
+    page.wait_for_selector("#household.household-bad")
+    wait_signal(page, before, "error")
+    assert "Droit d'accès terminé" in page.text_content("#household")
+    assert page.is_disabled("#pay")
+    before = signals(page)
+    scan(page, world.barcodes["riz"])
+    wait_signal(page, before, "error")
+    assert line_names(page) == []
+
+
+def test_a_till_opened_from_another_device_is_carried_on(browser_page, world, volunteer):
+    page = till_page(browser_page, volunteer)
+    assert page.is_visible("#open-form")
+    elsewhere = open_session(till=world.till, opened_by=volunteer)  # the other tablet, meanwhile
+    page.fill("input[data-denomination='20.00']", "1")
+    page.click("#open-submit")
+    page.wait_for_selector("#household.household-empty")
+    assert "déjà ouverte" in page.text_content("#notice")
+    assert page.text_content("#till-label") == f"Caisse 1 · session n° {elsewhere.pk}"
+    assert CashSession.objects.count() == 1

@@ -225,6 +225,22 @@ async function openSession(event) {
     notice("ok", `Caisse ouverte avec un fond de ${formatMoney(counted.total)}.`);
     nextHousehold();
   } catch (error) {
+    if (error instanceof Refused && error.code === "session_already_open") {
+      // Opened meanwhile from another device (or before a reload): carry on with that session.
+      try {
+        const { data: till } = await connection.request("GET", url(config.urls.tillDetail, { id: tillId }));
+        if (till.open_session) {
+          state.till = config.tills.find((t) => t.id === tillId) || { id: tillId, name: till.name };
+          state.session = { id: till.open_session };
+          await cache.set("session", { till: state.till, session: state.session, saved_at: new Date().toISOString() });
+          notice("info", "Cette caisse était déjà ouverte : la session en cours continue.");
+          nextHousehold();
+          return;
+        }
+      } catch {
+        /* fall through to the message */
+      }
+    }
     notice("error", error instanceof Offline ? "Impossible d'ouvrir la caisse sans réseau." : error.message);
   }
 }
@@ -752,6 +768,16 @@ async function submitSale(payments, overrideReason) {
     signal("ok");
     showReceipt({ online: true, sale: data });
   } catch (error) {
+    if (error instanceof Refused && (error.code === "session_closed" || error.code === "unknown_session")) {
+      // Closed from elsewhere: the sale is kept on screen, the till must be opened again first.
+      signal("error");
+      state.session = null;
+      await cache.set("session", { till: state.till, session: null, saved_at: new Date().toISOString() });
+      notice("error", `${error.message} Ouvrez une nouvelle session, puis scannez à nouveau la carte.`);
+      renderOpenScreen();
+      show("open");
+      return;
+    }
     if (error instanceof Refused) {
       signal("error");
       const line = Number.isInteger(error.body.line) ? sale.lines[error.body.line] : null;
@@ -813,7 +839,7 @@ function showReceipt(receipt) {
         h("span", {}, "Rendu : ", h("strong#receipt-change", {}, formatMoney(parseDecimal(data.change_due ?? "0", 2)))),
         data.remaining_allowance != null ? h("span", {}, "Reste ce mois : ", h("strong", {}, formatMoney(parseDecimal(data.remaining_allowance, 2)))) : null,
       ),
-      receiptLink ? h("a.button#print-receipt", { href: receiptLink, target: "_blank", rel: "noopener" }, "Imprimer le ticket") : null,
+      receiptLink ? h("a.button#print-receipt", { href: receiptLink, target: "_blank", rel: "noopener" }, "Imprimer le ticket ", h("kbd", {}, "F9")) : null,
     );
   } else {
     const sale = receipt.sale;
@@ -1127,6 +1153,9 @@ function onShortcut(event) {
     event.preventDefault();
     if (state.screen === "receipt") nextHousehold();
     else if (state.screen === "sale") cancelSale();
+  } else if (event.key === "F9" && state.screen === "receipt") {
+    event.preventDefault();
+    $("#print-receipt")?.click();
   } else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z" && !inField) {
     event.preventDefault();
     undoLast();
