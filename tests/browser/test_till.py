@@ -5,6 +5,7 @@ import datetime
 import json
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,7 +14,7 @@ from grocery.models import CashSession, Sale
 from tests.browser import world as world_module
 from tests.browser.conftest import azerty_scan, scan, type_slowly
 from tests.factories.beneficiaries import CardFactory, EntitlementFactory, HouseholdFactory
-from tests.factories.counter import TillFactory, open_session
+from tests.factories.counter import LimitFactory, TillFactory, open_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -404,3 +405,20 @@ def test_a_till_opened_from_another_device_is_carried_on(browser_page, world, vo
     assert "déjà ouverte" in page.text_content("#notice")
     assert page.text_content("#till-label") == f"Caisse 1 · session n° {elsewhere.pk}"
     assert CashSession.objects.count() == 1
+
+
+def test_a_limit_is_shown_and_warned_before_payment(browser_page, world, volunteer, session, screenshot):
+    LimitFactory(name="Huile", product=world.products["huile"], quantity=Decimal("1"))
+    page = till_page(browser_page, volunteer)
+    scan(page, world.cards["martin"].number)
+    page.wait_for_selector("#household-name")
+    assert "Huile : encore 1 ce mois-ci" in page.text_content("#household .limits")
+    before = signals(page)
+    scan(page, world.barcodes["huile"])
+    wait_signal(page, before, "ok")
+    before = signals(page)
+    scan(page, world.barcodes["huile"])
+    wait_signal(page, before, "warn")
+    assert "Limite dépassée pour Huile" in page.text_content("#allowance-warning")
+    assert page.is_disabled("#pay")
+    screenshot(page, "till-11-limit")

@@ -495,7 +495,10 @@ function renderTotals() {
     messages.push(`Attention : il ne restera que ${formatMoney(allowance.remainingAfter)} sur le montant autorisé.`);
   }
   for (const problem of limitProblems) {
-    messages.push(`Limite dépassée pour ${problem.limit.label} : ${formatQuantity(problem.left, "piece")} autorisé(s) encore.`);
+    const period = PERIOD_LABELS[problem.limit.period] || "";
+    messages.push(
+      `Limite dépassée pour ${problem.limit.label} : ${formatQuantity(problem.left, "piece")} encore autorisé ${period}, ${formatQuantity(problem.wanted, "piece")} dans la vente.`,
+    );
   }
   warning.hidden = messages.length === 0;
   warning.className = `allowance-warning ${allowance.state === "over" || limitProblems.length ? "bad" : "warn"}`;
