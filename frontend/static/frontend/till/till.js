@@ -788,8 +788,10 @@ async function submitSale(payments, overrideReason) {
       if (line) $(`tr[data-key="${line.key}"]`)?.classList.add("refused");
       return;
     }
-    if (!(error instanceof Offline)) throw error;
-    // The server did not answer: the sale waits in the queue with its UUID, sold now.
+    const signedOut = error instanceof Refused && (error.status === 401 || error.status === 403);
+    if (!(error instanceof Offline) && !signedOut) throw error;
+    // The server did not answer (or no longer knows who we are): the sale waits in the queue
+    // with its UUID, sold now, and is sent once the till is back online and signed in.
     body.sold_at = new Date().toISOString();
     await queue.add({
       id: body.id,
@@ -805,6 +807,9 @@ async function submitSale(payments, overrideReason) {
     await refreshPending();
     signal("warn");
     showReceipt({ online: false, sale, payments, soldAt: body.sold_at });
+    if (signedOut) {
+      notice("error", "Votre connexion a expiré : reconnectez-vous (Déconnexion puis Connexion) ; la vente est gardée et sera envoyée ensuite.");
+    }
   } finally {
     state.busy = false;
     renderTotals();
