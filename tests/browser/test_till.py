@@ -422,3 +422,35 @@ def test_a_limit_is_shown_and_warned_before_payment(browser_page, world, volunte
     assert "Limite dépassée pour Huile" in page.text_content("#allowance-warning")
     assert page.is_disabled("#pay")
     screenshot(page, "till-11-limit")
+
+
+def test_a_sale_made_after_the_sign_in_expired_is_kept_and_sent_later(
+    browser_page, world, volunteer, session, live_server
+):
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    page = till_page(browser_page, volunteer)
+    scan(page, world.cards["martin"].number)
+    page.wait_for_selector("#household-name")
+    scan(page, world.barcodes["riz"])
+    page.wait_for_function("document.querySelectorAll('#lines tr[data-key]').length === 1")
+    Session.objects.all().delete()  # the sign-in expires during the sale
+    page.keyboard.press("F4")
+    page.wait_for_selector("dialog.payment")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Ticket provisoire (hors ligne)")
+    assert "reconnectez-vous" in page.text_content("#notice")
+    assert Sale.objects.count() == 0
+
+    client = Client()
+    client.force_login(volunteer)  # signed in again
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": cookie, "url": live_server.url}])
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_function("document.querySelector('#connection').textContent === 'En ligne'")
+    sale = Sale.objects.get()
+    assert sale.household.display_name == "Famille Martin" and str(sale.paid) == "0.47"

@@ -781,7 +781,7 @@ async function submitSale(payments, overrideReason) {
       show("open");
       return;
     }
-    if (error instanceof Refused) {
+    if (error instanceof Refused && error.status !== 401 && error.status !== 403) {
       signal("error");
       const line = Number.isInteger(error.body.line) ? sale.lines[error.body.line] : null;
       notice("error", `Vente refusée : ${error.message}${line ? ` (${line.product.name})` : ""}`);
