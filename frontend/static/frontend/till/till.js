@@ -1215,6 +1215,10 @@ async function start() {
     show("open");
   }
   if (state.pendingCount && connection.online) replayQueue();
+  // Sales still queued while the server answers (e.g. signed in again in another tab): retry now and then.
+  setInterval(() => {
+    if (connection.online && state.pendingCount) replayQueue();
+  }, 30_000);
   document.body.dataset.ready = "1";
 }
 
