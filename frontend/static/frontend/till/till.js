@@ -66,6 +66,7 @@ function normaliseCatalogue(raw) {
 }
 
 async function loadCatalogue({ force = false } = {}) {
+  if (!config.urls.catalogue) return; // no site: the page says so
   const cached = await cache.get("catalogue");
   if (cached && !state.catalogue.version) state.catalogue = normaliseCatalogue(cached.data);
   if (!connection.online && !force) return;
@@ -192,6 +193,7 @@ function renderOpenScreen() {
   const select = $("#open-till");
   replace(select, config.tills.map((till) => h("option", { value: till.id }, till.name)));
   if (state.till) select.value = state.till.id;
+  $("#open-submit").disabled = config.tills.length === 0; // the page says a till must be created
   const slot = $("#open-count");
   replace(slot, denominationInputs("open"));
   const total = $("#open-total");
