@@ -16,6 +16,7 @@ urlpatterns: list = [
     path("stock/lots/", views.lot_list, name="lot_list"),
     path("stock/lots/<int:pk>/", views.lot_detail, name="lot_detail"),
     path("stock/alertes/", views.alerts, name="stock_alerts"),
+    path("stock/emplacements/", views.locations, name="stock_locations"),
     path("stock/temperatures/", views.temperatures, name="stock_temperatures"),
     path("stock/casse/", views.waste_create, name="waste_create"),
     path("stock/transferts/", views.transfer_create, name="transfer_create"),

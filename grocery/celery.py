@@ -39,6 +39,11 @@ app.conf.beat_schedule = {
         "task": "stock.expiry_watch",
         "schedule": crontab(minute=15, hour=6),
     },
+    # Nightly: the stock ledger check (cached quantities against the movements).
+    "check-ledger": {
+        "task": "stock.check_ledger",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # Monthly, on the 2nd: anonymise households past the retention period (GDPR).
     "anonymise-households": {
         "task": "beneficiaries.anonymise_households",

@@ -558,7 +558,8 @@ class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             lines=values["lines"],
             actor=request.user,
             donated_on=values.get("donated_on"),
-            origin=values.get("origin"),
+            # The origin follows the partner's kind; only staff may set another (e.g. FEAD goods).
+            origin=None if is_partner_only(request.user) else values.get("origin"),
             note=values.get("note", ""),
         )
         return Response(DonationSerializer(self._fresh(donation)).data, status=status.HTTP_201_CREATED)

@@ -6,21 +6,29 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from .barcodes import is_valid_barcode, normalise_barcode
 from .models import Attestation, Donation, Lot, Movement, Product, Purchase, Stocktake, Transfer, Waste
 
 
 class ProductFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Recherche")
-    barcode = django_filters.CharFilter(field_name="barcodes__code", label="Code-barres")
+    barcode = django_filters.CharFilter(method="filter_barcode", label="Code-barres")
 
     class Meta:
         model = Product
         fields = ["category", "unit", "storage", "is_active"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value) | Q(brand__icontains=value) | Q(barcodes__code=value.strip())
-        ).distinct()
+        condition = Q(name__icontains=value) | Q(brand__icontains=value)
+        if is_valid_barcode(value):
+            # A scanned code finds its product whatever form it came in (UPC-A, spaces…).
+            condition |= Q(barcodes__code=normalise_barcode(value))
+        return queryset.filter(condition).distinct()
+
+    def filter_barcode(self, queryset, name, value):
+        if not is_valid_barcode(value):
+            return queryset.none()
+        return queryset.filter(barcodes__code=normalise_barcode(value))
 
 
 class LotFilter(django_filters.FilterSet):

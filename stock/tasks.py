@@ -6,6 +6,7 @@ Nothing is wasted here: lots past their DLC are proposed, and a manager confirms
 page through the stock waste service.
 """
 import datetime
+import logging
 
 from django.urls import reverse
 
@@ -16,6 +17,9 @@ from grocery.notifications.services import NotificationDraft, notifications_publ
 from grocery.permissions import Role
 
 from .expiry import ExpiryWatchReport, expiry_watch_report
+from .selectors import ledger_differences
+
+log = logging.getLogger(__name__)
 
 #: How many items a notification names before "and N more".
 LISTED = 8
@@ -101,3 +105,25 @@ def expiry_watch(*, on_date: str | None = None, run):
     for site_id in Site.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True):
         sent = send_task_safely(expiry_watch_site, kwargs={"site_id": site_id, "on_date": on_date})
         run.count("sites_dispatched" if sent else "sites_not_dispatched")
+
+
+@job("stock.check_ledger")
+def check_ledger(*, run):
+    """Nightly: compare every lot's cached quantity with its movements. A difference is logged
+    and told to managers (`manage.py check_ledger --fix` rebuilds from the ledger)."""
+    differences = ledger_differences()
+    run.counts["differences"] = len(differences)
+    for row in differences:
+        log.error("Stock ledger difference on lot %s: cached %s, ledger %s",
+                  row["lot"], row["cached"], row["ledger"])
+    key = "check_ledger:differences"
+    if not differences:
+        notifications_withdraw(keys=[key])
+        return
+    lines = [f"lot #{row['lot']} : {row['cached']} en cache, {row['ledger']} selon les mouvements"
+             for row in differences]
+    notifications_publish(drafts=[NotificationDraft(
+        key=key, kind="stock.ledger_difference", level="danger", role=Role.MANAGER,
+        title=f"{len(differences)} écart(s) entre le stock et le journal des mouvements",
+        body=_listing(lines), data={"lots": [row["lot"] for row in differences]},
+    )], job_run=run.run)

@@ -54,8 +54,9 @@ def _concrete(route: str) -> str | None:
             return SAMPLES["uuid"]
         return "0000000000000"
 
-    route = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: sample(m.group(2), m.group(1) or "str"), route)
+    # Regex groups first (their `<name>` must not be taken for a path converter), then converters.
     route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: sample(m.group(1)), route)
+    route = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: sample(m.group(2), m.group(1) or "str"), route)
     route = route.replace("/?", "/")
     return "/" + route
 

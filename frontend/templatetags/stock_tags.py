@@ -29,3 +29,11 @@ def iso_date(value) -> str:
         return datetime.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
     except ValueError:
         return str(value)
+
+
+@register.filter
+def person(user) -> str:
+    """Who did it: the full name, else the username, else a dash (the actor may be gone)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username

@@ -66,6 +66,12 @@ def _current_site(request) -> Site | None:
     return request.user.default_site or Site.objects.filter(is_active=True).first()
 
 
+def _pk(value) -> int:
+    """An id from a form field; 0 (matches nothing) for anything that is not one."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
 def _decimal(value):
     if value in (None, ""):
         return None
@@ -370,7 +376,7 @@ def temperatures(request):
     )
     errors = {}
     if request.method == "POST":
-        location = cold.filter(pk=request.POST.get("location") or 0).first()
+        location = cold.filter(pk=_pk(request.POST.get("location"))).first()
         try:
             if location is None:
                 raise DomainError.for_field(
@@ -454,7 +460,7 @@ def transfer_create(request):
         lot = selectors.lots_list().filter(pk=int(lot_id)).first()
     errors = {}
     if request.method == "POST":
-        destination = Location.objects.filter(pk=request.POST.get("to_location") or 0, is_active=True).first()
+        destination = Location.objects.filter(pk=_pk(request.POST.get("to_location")), is_active=True).first()
         try:
             if lot is None:
                 raise DomainError.for_field("lot", "Choisissez le lot.", "required")
@@ -523,7 +529,10 @@ def recall(request):
 
 def _rows(post, prefix, fields):
     rows = []
-    for index in range(int(post.get(f"{prefix}-count", LINE_ROWS) or LINE_ROWS)):
+    count = post.get(f"{prefix}-count", "")
+    # The count comes from the page's script; never trust it beyond a sane size.
+    count = min(int(count), 200) if count.isdigit() else LINE_ROWS
+    for index in range(count):
         row = {field: (post.get(f"{prefix}-{index}-{field}") or "").strip() for field in fields}
         if any(row.values()):
             rows.append(row)
@@ -535,13 +544,13 @@ def purchase_list(request):
     errors, rows = {}, []
     if request.method == "POST":
         rows = _rows(
-            request.POST, "lines", ["product", "quantity", "unit_cost", "use_by", "best_before", "lot_number"]
+            request.POST, "lines", ["barcode", "quantity", "unit_cost", "use_by", "best_before", "lot_number"]
         )
         lines = []
         for row in rows:
             lines.append(
                 {
-                    "product": row["product"] or None,
+                    "barcode": row["barcode"],
                     "quantity": _decimal(row["quantity"]) or 0,
                     "unit_cost": row["unit_cost"].replace(",", ".") or "x",
                     "use_by": _date(row["use_by"]),
@@ -552,6 +561,12 @@ def purchase_list(request):
         site = _current_site(request)
         try:
             _check_dates(lines)
+            for index, line in enumerate(lines):
+                # Scanned, or picked from the list (which fills in the product's code).
+                try:
+                    line["product"] = selectors.product_by_barcode(line.pop("barcode"))
+                except DomainError as exc:
+                    raise type(exc)(exc.message, exc.code, fields={f"lines[{index}].barcode": [exc.message]})
             purchase = services.purchase_create(
                 supplier=request.POST.get("supplier", ""),
                 site=site,
@@ -574,11 +589,24 @@ def purchase_list(request):
             "errors": errors,
             "post": request.POST,
             "rows": _padded(rows),
-            "products": Product.objects.filter(is_active=True).order_by("name"),
+            "choices": _first_code_per_product(),
             "sites": Site.objects.filter(is_active=True),
             "site": _current_site(request),
         },
     )
+
+
+def _first_code_per_product():
+    seen, choices = set(), []
+    for barcode in (
+        Barcode.objects.filter(product__is_active=True)
+        .select_related("product")
+        .order_by("product__name", "product_id", "code")
+    ):
+        if barcode.product_id not in seen:
+            seen.add(barcode.product_id)
+            choices.append(barcode)
+    return choices
 
 
 def _check_dates(lines):
@@ -602,7 +630,7 @@ def purchase_detail(request, pk):
     purchase = get_object_or_404(Purchase.objects.select_related("site"), pk=pk)
     error = None
     if request.method == "POST":
-        location = Location.objects.filter(pk=request.POST.get("location") or 0, site=purchase.site).first()
+        location = Location.objects.filter(pk=_pk(request.POST.get("location")), site=purchase.site).first()
         try:
             if location is None:
                 raise DomainError.for_field("location", "Choisissez l'emplacement de réception.", "required")
@@ -632,7 +660,7 @@ def stocktake_list(request):
     site = _current_site(request)
     error = None
     if request.method == "POST":
-        location = Location.objects.filter(pk=request.POST.get("location") or 0).first()
+        location = Location.objects.filter(pk=_pk(request.POST.get("location"))).first()
         try:
             if location is None:
                 raise DomainError.for_field("location", "Choisissez l'emplacement à compter.", "required")
@@ -663,7 +691,7 @@ def stocktake_detail(request, pk):
     if request.method == "POST":
         counts = {}
         for key, value in request.POST.items():
-            if key.startswith("count-"):
+            if key.startswith("count-") and key[6:].isdigit():
                 counts[int(key[6:])] = _decimal(value) if value.strip() else None
         action = request.POST.get("action", "save")
         try:
@@ -766,7 +794,7 @@ def _donation_form(request, donation=None):
         ]
     if request.method == "POST":
         rows = _rows(request.POST, "lines", DONATION_FIELDS)
-        site = Site.objects.filter(pk=request.POST.get("site") or 0, is_active=True).first()
+        site = Site.objects.filter(pk=_pk(request.POST.get("site")), is_active=True).first()
         try:
             lines = _donation_lines(rows)
             donated_on = _date(request.POST.get("donated_on")) or timezone.localdate()
@@ -778,7 +806,7 @@ def _donation_form(request, donation=None):
                 partner = (
                     request.user.partner
                     if partner_only
-                    else PartnerOrganisation.objects.filter(pk=request.POST.get("partner") or 0).first()
+                    else PartnerOrganisation.objects.filter(pk=_pk(request.POST.get("partner"))).first()
                 )
                 donation = services.donation_create(
                     partner=partner,
@@ -918,7 +946,7 @@ def donation_receive(request, pk):
     lines = list(donation.lines.select_related("product", "category").prefetch_related("product__barcodes"))
     errors = {}
     if request.method == "POST":
-        location = Location.objects.filter(pk=request.POST.get("location") or 0).first()
+        location = Location.objects.filter(pk=_pk(request.POST.get("location"))).first()
         counted = {}
         for line in lines:
             data = {"received_quantity": _decimal(request.POST.get(f"qty-{line.pk}"))}
@@ -1001,8 +1029,8 @@ def attestation_list(request):
 @requires("stock.manage")
 @require_POST
 def attestation_issue(request):
-    partner = PartnerOrganisation.objects.filter(pk=request.POST.get("partner") or 0).first()
-    donation = Donation.objects.filter(pk=request.POST.get("donation") or 0).first()
+    partner = PartnerOrganisation.objects.filter(pk=_pk(request.POST.get("partner"))).first()
+    donation = Donation.objects.filter(pk=_pk(request.POST.get("donation"))).first()
     year = request.POST.get("year")
     try:
         if partner is None and donation is not None:
@@ -1053,3 +1081,41 @@ def attestation_pdf(request, pk):
     response = HttpResponse(build(attestation), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="attestation-{attestation.number}.pdf"'
     return response
+
+
+# --- locations ---------------------------------------------------------------------------------
+
+
+@requires("stock.manage")
+def locations(request):
+    """Storage locations of a site (reserve, shop floor, fridges, freezers)."""
+    site = _current_site(request)
+    errors = {}
+    if request.method == "POST":
+        try:
+            if site is None:
+                raise DomainError.for_field("site", "Choisissez l'épicerie.", "required")
+            services.location_create(
+                site=site,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", ""),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            errors = _field_errors(exc) or {"form": exc.message}
+        else:
+            messages.success(request, "Emplacement ajouté.")
+            return redirect(f"{reverse('stock_locations')}?site={site.pk}")
+    rows = Location.objects.filter(site=site) if site else Location.objects.none()
+    return render(
+        request,
+        "frontend/stock/locations.html",
+        {
+            "site": site,
+            "sites": Site.objects.filter(is_active=True),
+            "locations": _receiving_order(rows),
+            "kinds": Location.Kind.choices,
+            "errors": errors,
+            "post": request.POST,
+        },
+    )

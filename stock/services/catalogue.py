@@ -156,6 +156,8 @@ def internal_code_assign(*, product: Product, actor=None) -> Barcode:
 def location_create(*, site, name: str, kind: str = Location.Kind.RESERVE, actor=None) -> Location:
     if not name.strip():
         raise DomainError.for_field("name", "Le nom est obligatoire.", "required")
+    if kind not in Location.Kind.values:
+        raise DomainError.for_field("kind", "Type d'emplacement inconnu.", "invalid_kind")
     if Location.objects.filter(site=site, name__iexact=name.strip()).exists():
         raise Conflict.for_field("name", "Cet emplacement existe déjà dans cette épicerie.", "duplicate")
     location = Location.objects.create(site=site, name=name.strip(), kind=kind)

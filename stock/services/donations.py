@@ -25,7 +25,7 @@ from ..models import (
     StockSettings,
 )
 from ..selectors import product_by_barcode
-from .ledger import _quantity, check_quantity, lot_receive
+from .ledger import _quantity, by_pk, check_quantity, lot_receive
 
 CENT = Decimal("0.01")
 
@@ -71,13 +71,13 @@ def _clean_line(
         except DomainError as exc:
             raise _line_error(index, "barcode", exc.message, exc.code, type(exc))
     if isinstance(product, int | str):
-        product = Product.objects.filter(pk=product).first()
+        product = by_pk(Product, product)
         if product is None:
             raise _line_error(index, "product", "Produit introuvable.", "unknown_product")
     description = (data.get("description") or "").strip()
     category = data.get("category")
     if isinstance(category, int | str):
-        category = Category.objects.filter(pk=category).first()
+        category = by_pk(Category, category)
     if product is None and not (description and category):
         raise _line_error(
             index,
@@ -269,7 +269,7 @@ def donation_receive(
             )
         product = data.get("product") or line.product
         if isinstance(product, int | str):
-            product = Product.objects.filter(pk=product).first()
+            product = by_pk(Product, product)
         line.received_quantity = quantity
         if quantity == 0:
             line.save(update_fields=["received_quantity"])
@@ -296,7 +296,7 @@ def donation_receive(
             )
         line_location = data.get("location") or location
         if isinstance(line_location, int | str):
-            line_location = Location.objects.filter(pk=line_location).first()
+            line_location = by_pk(Location, line_location)
         if line_location is None or line_location.site_id != donation.site_id:
             raise _line_error(
                 index, "location", "L'emplacement doit appartenir à l'épicerie du don.", "invalid_location"

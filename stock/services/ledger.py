@@ -18,6 +18,12 @@ from ..models import Lot, Movement
 QUANTITY_FIELD = DecimalField(max_digits=12, decimal_places=3)
 
 
+def by_pk(model, value):
+    """The row with this id, or None for an id that is not a number or does not exist."""
+    text = str(value).strip()
+    return model.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 19 else None
+
+
 def _quantity(value, field: str = "quantity") -> Decimal:
     try:
         quantity = Decimal(str(value)).quantize(Decimal("0.001"))

@@ -22,7 +22,7 @@ from ..models import (
     Transfer,
     Waste,
 )
-from .ledger import _quantity, check_quantity, lot_receive, movements_record
+from .ledger import _quantity, by_pk, check_quantity, lot_receive, movements_record
 
 
 def _actor(actor):
@@ -62,7 +62,7 @@ def purchase_create(
     for index, data in enumerate(lines):
         product = data.get("product")
         if isinstance(product, int | str):
-            product = Product.objects.filter(pk=product).first()
+            product = by_pk(Product, product)
         if product is None:
             raise DomainError.for_field(f"lines[{index}].product", "Produit introuvable.", "unknown_product")
         try:

@@ -273,3 +273,13 @@ def test_alerts_near_use_by_past_tolerance_and_low_stock(api, volunteer, site):
     assert low.pk in [row["product"] for row in body["low_stock"]]
     missing = api(volunteer).get("/api/v1/stock-alerts/")
     assert missing.status_code == 400 and missing.json()["code"] == "required"
+
+
+def test_product_search_finds_a_scanned_code_in_any_form(api, volunteer):
+    BarcodeFactory(code="0036000291452", kind="upca", product=ProductFactory(name="Pancake mix"))
+    client = api(volunteer)
+    for query in ({"q": "036000291452"}, {"barcode": "036000291452"}, {"barcode": "0036000291452"}):
+        assert [row["name"] for row in client.get("/api/v1/products/", query).json()["results"]] == [
+            "Pancake mix"
+        ]
+    assert client.get("/api/v1/products/", {"barcode": "123"}).json()["results"] == []

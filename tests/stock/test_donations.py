@@ -18,6 +18,7 @@ from tests.factories.stock import (
     LocationFactory,
     ProductFactory,
     make_donation,
+    make_lot,
 )
 
 pytestmark = pytest.mark.django_db
@@ -326,3 +327,62 @@ def test_the_attestation_dates_the_gift_on_the_day_the_goods_were_taken_in_charg
     assert attestation.period_start == attestation.period_end == last_year
     assert attestation.content["goods"][0]["date"] == last_year.isoformat()
     assert attestation.content["goods"][0]["value"] == "5.00"  # DLC 3 days after taking in charge: 50 %
+
+
+def test_receiving_late_refuses_goods_whose_dates_have_become_too_close(site, manager):
+    store = PartnerOrganisationFactory(name="Supérette", kind="store")
+    yoghurt = ProductFactory(name="Yaourts", storage="chilled")
+    donation = make_donation(
+        partner=store,
+        site=site,
+        donated_on=TODAY - D(3),
+        lines=[{"product": yoghurt, "quantity": "4", "use_by": TODAY + D(1)}],
+    )
+    with pytest.raises(DomainError) as too_close:
+        donation_receive(donation=donation, location=LocationFactory(site=site))
+    assert (
+        too_close.value.code == "pickup_too_close_to_use_by" and "lines[0].use_by" in too_close.value.fields
+    )
+    charity = PartnerOrganisationFactory(name="Collecte du quartier", kind="charity")
+    late = make_donation(
+        partner=charity,
+        site=site,
+        donated_on=TODAY - D(5),
+        lines=[{"product": yoghurt, "quantity": "4", "use_by": TODAY - D(1)}],
+    )
+    with pytest.raises(DomainError) as passed:
+        donation_receive(donation=late, location=LocationFactory(site=site))
+    assert passed.value.code == "use_by_passed" and "lines[0].use_by" in passed.value.fields
+    assert not Lot.objects.exists()
+
+
+def test_the_home_page_shows_stock_alerts_to_stock_staff(page, volunteer, partner_user, site):
+    make_lot(
+        product=ProductFactory(name="Crème fraîche"),
+        location=LocationFactory(site=site),
+        quantity="2",
+        use_by=TODAY + D(1),
+    )
+    assert "DLC approche" in page(volunteer).get("/").content.decode()
+    assert "Alertes stock" not in page(partner_user).get("/").content.decode()
+
+
+def test_a_partner_cannot_choose_the_origin_but_staff_can(api, partner_user, manager, site):
+    payload = _payload(site)
+    payload["origin"] = "fead"
+    assert api(partner_user).post("/api/v1/donations/", payload).json()["origin"] == "individual_donation"
+    payload["partner"] = partner_user.partner_id
+    assert api(manager).post("/api/v1/donations/", payload).json()["origin"] == "fead"
+
+
+def test_ids_that_are_not_numbers_are_unknown_products_not_crashes(partner_org, site, manager):
+    from stock.services import donation_create, purchase_create
+
+    with pytest.raises(DomainError) as donation_error:
+        donation_create(partner=partner_org, site=site, lines=[{"product": "abc", "quantity": "1"}])
+    assert donation_error.value.code == "unknown_product"
+    with pytest.raises(DomainError) as purchase_error:
+        purchase_create(
+            supplier="X", site=site, lines=[{"product": "1; DROP", "quantity": "1", "unit_cost": "1"}]
+        )
+    assert purchase_error.value.code == "unknown_product"

@@ -18,7 +18,7 @@ from stock.services import (
     waste_record,
 )
 from tests.factories.core import UserFactory
-from tests.factories.stock import LocationFactory, make_donation
+from tests.factories.stock import LocationFactory, make_donation, make_lot
 
 
 def _scenario(site, other_site, partner_org, manager):
@@ -92,3 +92,18 @@ def test_check_ledger_reports_and_fixes_a_tampered_quantity(site, other_site, pa
     dry.refresh_from_db()
     assert dry.quantity_on_hand == 2
     call_command("check_ledger", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_counts_differences(caplog):
+    from stock.tasks import check_ledger
+
+    lot = make_lot(quantity="4")
+    assert check_ledger.delay().get()["counts"]["differences"] == 0
+    Lot.objects.filter(pk=lot.pk).update(quantity_on_hand=Decimal("1"))
+    assert check_ledger.delay().get()["counts"]["differences"] == 1
+    assert f"lot {lot.pk}" in caplog.text
+    from grocery.models.jobs import Notification
+
+    told = Notification.objects.get(key="check_ledger:differences")
+    assert told.role == "manager" and str(lot.pk) in told.body
