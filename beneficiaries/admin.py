@@ -147,8 +147,14 @@ class ReferralAdmin(admin.ModelAdmin):
     list_select_related = ["household", "partner"]
     raw_id_fields = ["household", "budget"]
     # Transitions go through the services (rules, who, when, audit trail).
-    readonly_fields = ["status", "submitted_at", "submitted_by", "decided_at", "decided_by",
-                       "decision_reason"]
+    readonly_fields = [
+        "status",
+        "submitted_at",
+        "submitted_by",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+    ]
 
 
 class GoalProgressInline(admin.TabularInline):

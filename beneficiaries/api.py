@@ -2,17 +2,16 @@
 entitlements, goals, workshops, and the till's card lookup. Thin: validate, call one service,
 serialise. Object-level privacy comes from the selectors' querysets."""
 
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from grocery.errors import Conflict
 from grocery.models import Site
 from grocery.permissions import has_capability, is_partner_only
 
@@ -325,7 +324,7 @@ class ReferralInput(serializers.Serializer):
     def validate(self, attrs):
         if ("household" in attrs) == ("new_household" in attrs):
             raise serializers.ValidationError(
-                {"household": "Indiquez un foyer existant ou un nouveau foyer."}
+                {"household": _("Indiquez un foyer existant ou un nouveau foyer.")}
             )
         return attrs
 
@@ -565,6 +564,8 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if request.method == "POST":
             services.budget_record(household=household, actor=request.user, **_valid(BudgetInput, request))
         version_number = request.query_params.get("version")
+        if version_number and not version_number.isdigit():
+            raise serializers.ValidationError({"version": _("Numéro de version invalide.")})
         budgets = household.budgets.prefetch_related("lines", "debts")
         version = (
             budgets.filter(number=version_number) if version_number else budgets.order_by("-number")
@@ -687,38 +688,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=ReferralInput, responses={201: ReferralSerializer})
     def create(self, request):
         data = _valid(ReferralInput, request)
-        user = request.user
-        partner = user.partner if is_partner_only(user) else None
-        linked = False
-        with transaction.atomic():
-            if "household" in data:
-                household = get_object_or_404(
-                    selectors.households_for(user) if is_partner_only(user) else Household.objects.all(),
-                    pk=data["household"],
-                )
-            else:
-                new = dict(data["new_household"])
-                try:
-                    household = services.household_create(actor=user, partner=partner, **new)
-                except Conflict as exc:
-                    if exc.code != "possible_duplicate" or partner is None:
-                        raise
-                    # A prescriber cannot browse the files: warn and link to the existing one
-                    # rather than create a second file (and without showing its contents).
-                    household = Household.objects.get(pk=exc.extra["duplicates"][0]["id"])
-                    linked = True
-            budget = None
-            if data.get("budget"):
-                budget = services.budget_record(household=household, actor=user, **data["budget"])
-            referral = services.referral_create(
-                actor=user,
-                household=household,
-                situation=data["situation"],
-                reason=data["reason"],
-                proposed_goal=data.get("proposed_goal", ""),
-                requested_months=data.get("requested_months"),
-                budget=budget,
+        household = None
+        if "household" in data:
+            # A partner may refer again only a household behind one of its referrals.
+            visible = (
+                selectors.households_for(request.user) if is_partner_only(request.user) else Household.objects
             )
+            household = get_object_or_404(visible, pk=data.pop("household"))
+        referral, linked = services.referral_open(actor=request.user, household=household, **data)
         return self._fresh(referral, status.HTTP_201_CREATED, linked_to_existing_household=linked)
 
     @extend_schema(request=ReferralUpdateInput, responses=ReferralSerializer)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("foyers/", views.household_list, name="household_list"),
     path("foyers/nouveau/", views.household_create, name="household_create"),
     path("foyers/<int:pk>/", views.household_detail, name="household_detail"),
+    path("foyers/<int:pk>/modifier/", views.household_edit, name="household_edit"),
     path("foyers/<int:pk>/budget/", views.budget_edit, name="budget_edit"),
     path("foyers/<int:pk>/export/", views.household_export, name="household_export"),
     path("foyers/<int:pk>/anonymiser/", views.household_anonymise, name="household_anonymise"),

@@ -29,6 +29,7 @@ from .privacy import household_anonymise, household_export, households_anonymise
 from .referrals import (
     referral_approve,
     referral_create,
+    referral_open,
     referral_refuse,
     referral_submit,
     referral_update,
@@ -64,6 +65,7 @@ __all__ = [
     "member_update",
     "referral_approve",
     "referral_create",
+    "referral_open",
     "referral_refuse",
     "referral_submit",
     "referral_update",

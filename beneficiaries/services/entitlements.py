@@ -28,6 +28,8 @@ ZERO = Decimal("0.00")
 
 # --- Entitlements ----------------------------------------------------------------------------
 
+#: A renewal decided up to this many days after the end still continues the period.
+RENEWAL_GRACE_DAYS = 31
 OVERLAP_MESSAGE = "Ce foyer a déjà un droit d'accès en cours sur cette période."
 
 
@@ -195,6 +197,17 @@ def entitlement_renew(
             "max_duration_reached",
             "override_reason",
         )
+    if entitlement.end < timezone.localdate() - timedelta(days=RENEWAL_GRACE_DAYS):
+        # Long after the end, it is a new entry (referral, commission, waiting gap), not a renewal.
+        _refuse_unless_overridden(
+            override_reason,
+            _(
+                "Ce droit a pris fin il y a plus d'un mois : faites une nouvelle orientation, ou indiquez un "
+                "motif de dérogation."
+            ),
+            "renewal_too_late",
+            "override_reason",
+        )
     start = entitlement.end + timedelta(days=1)
     renewal = entitlement_create(
         household=entitlement.household,
@@ -357,7 +370,10 @@ def allowance_month_lock(*, household_id: int, on_date: date) -> AllowanceMonth:
     (household, month); the loser's savepoint rolls back and it locks the winner's row. The
     allowance comes from the entitlement active on that date; if the entitlement in force has
     changed since the row was made (a renewal mid-month), the row follows the new one. Raises
-    Conflict `entitlement_inactive` when there is no row yet and no active entitlement.
+    Conflict `entitlement_inactive` when there is no row yet and no active entitlement. When
+    the row exists it is returned even if the entitlement is no longer active (a refund must
+    still reach its month): checking that the household may buy is the caller's job
+    (`entitlement_active_on` with the till's site). Call it inside the sale's transaction.
     """
     month = first_of_month(on_date)
     queryset = AllowanceMonth.objects.select_for_update()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grocery.audit import log_action
-from grocery.errors import Conflict, DomainError
+from grocery.errors import Conflict, DomainError, NotFound
 from grocery.permissions import is_partner_only
 
 from ..dates import add_months, months_between, period_end
@@ -249,3 +249,61 @@ def referral_approve(
     )
     _decide(referral, Referral.Status.APPROVED, actor, override_reason)
     return entitlement
+
+
+@transaction.atomic
+def referral_open(
+    *,
+    actor,
+    household: Household | None = None,
+    new_household: dict | None = None,
+    budget: dict | None = None,
+    situation: str,
+    reason: str,
+    proposed_goal: str = "",
+    requested_months: int | None = None,
+) -> tuple[Referral, bool]:
+    """What a prescriber does in one go: an existing household or a new one, its budget, and
+    the draft referral. A partner registering a person already known is linked to the
+    existing file (warn and link: they cannot browse files, and no second file is made); staff
+    get `possible_duplicate` with the files to choose from. Returns (referral, linked)."""
+    from .households import budget_record, household_create
+
+    linked = False
+    if (household is None) == (new_household is None):
+        raise DomainError.for_field(
+            "household", _("Indiquez un foyer existant ou un nouveau foyer."), "invalid"
+        )
+    # A prescriber may refer again only a household behind one of its organisation's referrals.
+    if (
+        household is not None
+        and actor is not None
+        and is_partner_only(actor)
+        and not household.referrals.filter(partner_id=actor.partner_id or -1).exists()
+    ):
+        raise NotFound.for_field("household", _("Foyer introuvable."), "not_found")
+    if household is None:
+        partner = actor.partner if actor is not None and is_partner_only(actor) else None
+        try:
+            with transaction.atomic():
+                household = household_create(actor=actor, partner=partner, **new_household)
+        except Conflict as error:
+            if error.code != "possible_duplicate" or partner is None:
+                raise
+            household = Household.objects.get(pk=error.extra["duplicates"][0]["id"])
+            linked = True
+    version = None
+    if budget and (budget.get("incomes") or budget.get("expenses") or budget.get("debts")):
+        version = budget_record(household=household, actor=actor, **budget)
+    referral = referral_create(
+        actor=actor,
+        household=household,
+        situation=situation,
+        reason=reason,
+        proposed_goal=proposed_goal,
+        requested_months=requested_months,
+        budget=version,
+    )
+    if linked:
+        log_action(actor, "referral.linked_to_existing_household", referral, household=household.pk)
+    return referral, linked

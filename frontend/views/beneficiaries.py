@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaries import cards as card_numbers
 from beneficiaries import selectors, services
@@ -39,33 +41,39 @@ MEMBER_ROWS = 6
 
 
 class HouseholdForm(forms.Form):
-    display_name = forms.CharField(label="Nom du foyer", max_length=160)
-    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
-    email = forms.EmailField(label="Courriel", required=False)
-    address = forms.CharField(label="Adresse", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    postcode = forms.CharField(label="Code postal", max_length=10, required=False)
-    city = forms.CharField(label="Ville", max_length=80, required=False)
+    display_name = forms.CharField(label=gettext_lazy("Nom du foyer"), max_length=160)
+    phone = forms.CharField(label=gettext_lazy("Téléphone"), max_length=30, required=False)
+    email = forms.EmailField(label=gettext_lazy("Courriel"), required=False)
+    address = forms.CharField(
+        label=gettext_lazy("Adresse"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    postcode = forms.CharField(label=gettext_lazy("Code postal"), max_length=10, required=False)
+    city = forms.CharField(label=gettext_lazy("Ville"), max_length=80, required=False)
     consent = forms.BooleanField(
-        label="La personne a donné son accord au traitement de ses données",
+        label=gettext_lazy("La personne a donné son accord au traitement de ses données"),
         required=True,
-        error_messages={"required": "Le consentement doit être recueilli."},
+        error_messages={"required": gettext_lazy("Le consentement doit être recueilli.")},
     )
     confirm_not_duplicate = forms.BooleanField(
-        label="Je confirme qu'il s'agit d'une autre personne (homonyme)", required=False
+        label=gettext_lazy("Je confirme qu'il s'agit d'une autre personne (homonyme)"), required=False
     )
 
 
 class MemberForm(forms.Form):
-    first_name = forms.CharField(label="Prénom", max_length=80, required=False)
-    last_name = forms.CharField(label="Nom", max_length=80, required=False)
+    first_name = forms.CharField(label=gettext_lazy("Prénom"), max_length=80, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Nom"), max_length=80, required=False)
     birth_date = forms.DateField(
-        label="Date de naissance", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date de naissance"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    sex = forms.ChoiceField(label="Sexe", choices=Member.Sex.choices, initial=Member.Sex.UNDECLARED)
-    relationship = forms.ChoiceField(label="Lien", choices=Member.Relationship.choices)
-    has_disability = forms.BooleanField(label="Handicap", required=False)
-    is_migrant = forms.BooleanField(label="Migrant", required=False)
-    is_homeless = forms.BooleanField(label="Sans domicile", required=False)
+    sex = forms.ChoiceField(
+        label=gettext_lazy("Sexe"), choices=Member.Sex.choices, initial=Member.Sex.UNDECLARED
+    )
+    relationship = forms.ChoiceField(label=gettext_lazy("Lien"), choices=Member.Relationship.choices)
+    has_disability = forms.BooleanField(label=gettext_lazy("Handicap"), required=False)
+    is_migrant = forms.BooleanField(label=gettext_lazy("Migrant"), required=False)
+    is_homeless = forms.BooleanField(label=gettext_lazy("Sans domicile"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -73,14 +81,16 @@ class MemberForm(forms.Form):
         if filled:
             for field in ("first_name", "last_name", "birth_date"):
                 if not data.get(field):
-                    self.add_error(field, "Champ obligatoire.")
+                    self.add_error(field, _("Champ obligatoire."))
             if data.get("birth_date") and data["birth_date"] > timezone.localdate():
-                self.add_error("birth_date", "La date de naissance ne peut pas être dans le futur.")
+                self.add_error("birth_date", _("La date de naissance ne peut pas être dans le futur."))
         data["_filled"] = filled
         return data
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=MEMBER_ROWS, max_num=15)
+MemberFormSet = forms.formset_factory(
+    MemberForm, extra=MEMBER_ROWS, max_num=15, absolute_max=15, validate_max=True
+)
 
 
 def _amount_field(label):
@@ -91,9 +101,9 @@ def _amount_field(label):
         max_value=100000,
         decimal_places=2,
         error_messages={
-            "min_value": "Le montant ne peut pas être négatif.",
-            "max_value": "Montant trop élevé.",
-            "invalid": "Montant invalide.",
+            "min_value": gettext_lazy("Le montant ne peut pas être négatif."),
+            "max_value": gettext_lazy("Montant trop élevé."),
+            "invalid": gettext_lazy("Montant invalide."),
         },
     )
 
@@ -101,7 +111,9 @@ def _amount_field(label):
 class BudgetForm(forms.Form):
     """One monthly amount per category (the usual case); debts below."""
 
-    note = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=gettext_lazy("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,10 +123,10 @@ class BudgetForm(forms.Form):
             self.fields[f"expense_{value}"] = _amount_field(label)
         for index in range(3):
             self.fields[f"debt_{index}_creditor"] = forms.CharField(
-                label="Créancier", required=False, max_length=120
+                label=gettext_lazy("Créancier"), required=False, max_length=120
             )
-            self.fields[f"debt_{index}_outstanding"] = _amount_field("Restant dû")
-            self.fields[f"debt_{index}_monthly"] = _amount_field("Remboursement mensuel")
+            self.fields[f"debt_{index}_outstanding"] = _amount_field(gettext_lazy("Restant dû"))
+            self.fields[f"debt_{index}_monthly"] = _amount_field(gettext_lazy("Remboursement mensuel"))
 
     def income_fields(self):
         return [self[f"income_{v}"] for v in IncomeCategory.values]
@@ -155,74 +167,94 @@ class BudgetForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
-    situation = forms.CharField(label="Situation du foyer", widget=forms.Textarea(attrs={"rows": 4}))
-    reason = forms.CharField(label="Motif de la demande", widget=forms.Textarea(attrs={"rows": 3}))
+    situation = forms.CharField(
+        label=gettext_lazy("Situation du foyer"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de la demande"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     proposed_goal = forms.CharField(
-        label="Projet proposé (ex. apurer une dette)",
+        label=gettext_lazy("Projet proposé (ex. apurer une dette)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    requested_months = forms.IntegerField(label="Durée demandée (mois)", min_value=1, max_value=24, initial=3)
+    requested_months = forms.IntegerField(
+        label=gettext_lazy("Durée demandée (mois)"), min_value=1, max_value=24, initial=3
+    )
 
 
 class ApproveForm(forms.Form):
     sites = forms.ModelMultipleChoiceField(
-        label="Épiceries", queryset=Site.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Épiceries"),
+        queryset=Site.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
     )
-    start = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
-    months = forms.IntegerField(label="Durée (mois)", min_value=1, max_value=60)
+    start = forms.DateField(label=gettext_lazy("Début"), widget=forms.DateInput(attrs={"type": "date"}))
+    months = forms.IntegerField(label=gettext_lazy("Durée (mois)"), min_value=1, max_value=60)
     monthly_allowance = forms.DecimalField(
-        label="Montant mensuel (€)", min_value=0, max_value=100000, decimal_places=2
+        label=gettext_lazy("Montant mensuel (€)"), min_value=0, max_value=100000, decimal_places=2
     )
     participation_rate = forms.DecimalField(
-        label="Taux de participation (ex. 0,200)", min_value=0, max_value=1, decimal_places=3, localize=True
+        label=gettext_lazy("Taux de participation (ex. 0,200)"),
+        min_value=0,
+        max_value=1,
+        decimal_places=3,
+        localize=True,
     )
     override_reason = forms.CharField(
-        label="Motif de dérogation (si vous vous écartez des règles)",
+        label=gettext_lazy("Motif de dérogation (si vous vous écartez des règles)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=gettext_lazy("Motif"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RenewForm(forms.Form):
-    months = forms.IntegerField(label="Durée (mois)", min_value=1, max_value=60, required=False)
+    months = forms.IntegerField(label=gettext_lazy("Durée (mois)"), min_value=1, max_value=60, required=False)
     monthly_allowance = forms.DecimalField(
-        label="Montant mensuel (€)", min_value=0, max_value=100000, required=False
+        label=gettext_lazy("Montant mensuel (€)"), min_value=0, max_value=100000, required=False
     )
-    override_reason = forms.CharField(label="Motif de dérogation", required=False)
+    override_reason = forms.CharField(label=gettext_lazy("Motif de dérogation"), required=False)
 
 
 class EndForm(ReasonForm):
     on_date = forms.DateField(
-        label="Dernier jour", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Dernier jour"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
 class GoalForm(forms.Form):
-    kind = forms.ChoiceField(label="Type", choices=Goal.Kind.choices)
-    label = forms.CharField(label="Créancier ou projet", max_length=160)
-    target_amount = forms.DecimalField(label="Montant visé (€)", min_value=0.01, max_value=9999999)
-    target_date = forms.DateField(label="Échéance", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Goal.Kind.choices)
+    label = forms.CharField(label=gettext_lazy("Créancier ou projet"), max_length=160)
+    target_amount = forms.DecimalField(
+        label=gettext_lazy("Montant visé (€)"), min_value=0.01, max_value=9999999
+    )
+    target_date = forms.DateField(
+        label=gettext_lazy("Échéance"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ProgressForm(forms.Form):
-    amount = forms.DecimalField(label="Montant (€)", min_value=0.01, max_value=100000)
-    on_date = forms.DateField(label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label="Commentaire", required=False, max_length=200)
+    amount = forms.DecimalField(label=gettext_lazy("Montant (€)"), min_value=0.01, max_value=100000)
+    on_date = forms.DateField(
+        label=gettext_lazy("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=gettext_lazy("Commentaire"), required=False, max_length=200)
 
 
 class WorkshopForm(forms.Form):
-    title = forms.CharField(label="Titre", max_length=160)
+    title = forms.CharField(label=gettext_lazy("Titre"), max_length=160)
     starts_at = forms.DateTimeField(
-        label="Date et heure", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=gettext_lazy("Date et heure"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    site = forms.ModelChoiceField(label="Épicerie", queryset=Site.objects.filter(is_active=True))
-    theme = forms.ChoiceField(label="Thème", choices=Workshop.Theme.choices)
-    capacity = forms.IntegerField(label="Places", min_value=1, required=False)
+    site = forms.ModelChoiceField(
+        label=gettext_lazy("Épicerie"), queryset=Site.objects.filter(is_active=True)
+    )
+    theme = forms.ChoiceField(label=gettext_lazy("Thème"), choices=Workshop.Theme.choices)
+    capacity = forms.IntegerField(label=gettext_lazy("Places"), min_value=1, required=False)
 
 
 def _show_domain_error(request, form, error: DomainError):
@@ -293,7 +325,7 @@ def household_create(request):
             else:
                 _show_domain_error(request, form, error)
         else:
-            messages.success(request, f"Foyer {household.reference} enregistré.")
+            messages.success(request, _("Foyer %(ref)s enregistré.") % {"ref": household.reference})
             return redirect("household_detail", pk=household.pk)
     return render(
         request,
@@ -322,6 +354,7 @@ def household_detail(request, pk):
         "attendances": household.attendances.select_related("workshop").order_by("-workshop__starts_at"),
         "settings": settings,
         "can_manage": has_capability(request.user, "entitlement.manage"),
+        "can_edit": has_capability(request.user, "household.manage"),
         "can_export": has_capability(request.user, "household.export"),
         "goal_form": GoalForm(),
         "progress_form": ProgressForm(),
@@ -365,7 +398,7 @@ def budget_edit(request, pk):
         except DomainError as error:
             _show_domain_error(request, form, error)
         else:
-            messages.success(request, f"Budget enregistré (version {version.number}).")
+            messages.success(request, _("Budget enregistré (version %(n)s).") % {"n": version.number})
             return redirect("household_detail", pk=household.pk)
     return render(request, "frontend/beneficiaries/budget_form.html", {"household": household, "form": form})
 
@@ -389,7 +422,7 @@ def household_anonymise(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Foyer anonymisé.")
+        messages.success(request, _("Foyer anonymisé."))
     return redirect("household_detail", pk=household.pk)
 
 
@@ -437,7 +470,7 @@ def card_reissue(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Nouvelle carte émise ; l'ancienne ne fonctionne plus.")
+        messages.success(request, _("Nouvelle carte émise ; l'ancienne ne fonctionne plus."))
     return redirect("household_detail", pk=household.pk)
 
 
@@ -473,10 +506,10 @@ def entitlement_action(request, pk, action):
         messages.success(
             request,
             {
-                "renew": "Droit renouvelé.",
-                "suspend": "Droit suspendu.",
-                "resume": "Droit réactivé.",
-                "end": "Droit terminé.",
+                "renew": _("Droit renouvelé."),
+                "suspend": _("Droit suspendu."),
+                "resume": _("Droit réactivé."),
+                "end": _("Droit terminé."),
             }[action],
         )
     return redirect("household_detail", pk=entitlement.household_id)
@@ -491,13 +524,13 @@ def goal_create(request, pk):
     if form.is_valid():
         try:
             services.goal_create(entitlement=entitlement, actor=request.user, **form.cleaned_data)
-            messages.success(request, "Objectif ajouté.")
+            messages.success(request, _("Objectif ajouté."))
         except DomainError as error:
             messages.error(request, error.message)
     else:
         messages.error(
             request,
-            "Objectif non enregistré : "
+            _("Objectif non enregistré : ")
             + "; ".join(f"{form.fields[f].label} : {' '.join(e)}" for f, e in form.errors.items()),
         )
     return redirect("household_detail", pk=entitlement.household_id)
@@ -512,13 +545,13 @@ def goal_progress(request, pk):
     if form.is_valid():
         try:
             services.goal_progress_add(goal=goal, actor=request.user, **form.cleaned_data)
-            messages.success(request, "Avancée enregistrée.")
+            messages.success(request, _("Avancée enregistrée."))
         except DomainError as error:
             messages.error(request, error.message)
     else:
         messages.error(
             request,
-            "Avancée non enregistrée : "
+            _("Avancée non enregistrée : ")
             + "; ".join(f"{form.fields[f].label} : {' '.join(e)}" for f, e in form.errors.items()),
         )
     return redirect("household_detail", pk=goal.entitlement.household_id)
@@ -553,11 +586,12 @@ def referral_create(request):
     to the existing file rather than duplicated."""
     user = request.user
     existing = None
-    if request.GET.get("household") or request.POST.get("household"):
+    household_id = request.GET.get("household") or request.POST.get("household")
+    if household_id:
+        if not str(household_id).isdigit():
+            raise Http404
         visible = selectors.households_for(user) if is_partner_only(user) else Household.objects.all()
-        existing = get_object_or_404(
-            visible, pk=request.GET.get("household") or request.POST.get("household")
-        )
+        existing = get_object_or_404(visible, pk=household_id)
     household_form = None if existing else HouseholdForm(request.POST or None)
     members = None if existing else MemberFormSet(request.POST or None, prefix="m")
     budget_form = BudgetForm(request.POST or None, prefix="b")
@@ -581,9 +615,11 @@ def referral_create(request):
         else:
             if linked:
                 messages.warning(
-                    request, "Une personne était déjà connue : la demande a été rattachée à son dossier."
+                    request, _("Une personne était déjà connue : la demande a été rattachée à son dossier.")
                 )
-            messages.success(request, "Orientation enregistrée (brouillon). Relisez-la puis transmettez-la.")
+            messages.success(
+                request, _("Orientation enregistrée (brouillon). Relisez-la puis transmettez-la.")
+            )
             return redirect("referral_detail", pk=referral.pk)
     return render(
         request,
@@ -602,37 +638,21 @@ def referral_create(request):
 
 
 def _create_referral(user, existing, household_form, members, budget_form, form):
-    from django.db import transaction
-
-    linked = False
-    with transaction.atomic():
-        household = existing
-        if household is None:
-            rows = [
-                {k: v for k, v in m.cleaned_data.items() if k != "_filled"}
-                for m in members
-                if m.cleaned_data.get("_filled")
-            ]
-            data = dict(household_form.cleaned_data)
-            data.pop("consent")
-            partner = user.partner if is_partner_only(user) else None
-            try:
-                household = services.household_create(
-                    actor=user, consent=True, members=rows, partner=partner, **data
-                )
-            except DomainError as error:
-                if error.code != "possible_duplicate" or partner is None:
-                    raise
-                household = Household.objects.get(pk=error.extra["duplicates"][0]["id"])
-                linked = True
-        budget_kwargs = budget_form.service_kwargs()
-        budget = None
-        if budget_kwargs["incomes"] or budget_kwargs["expenses"] or budget_kwargs["debts"]:
-            budget = services.budget_record(household=household, actor=user, **budget_kwargs)
-        referral = services.referral_create(
-            actor=user, household=household, budget=budget, **form.cleaned_data
-        )
-    return referral, linked
+    new_household = None
+    if existing is None:
+        rows = [
+            {k: v for k, v in m.cleaned_data.items() if k != "_filled"}
+            for m in members
+            if m.cleaned_data.get("_filled")
+        ]
+        new_household = {**household_form.cleaned_data, "members": rows}
+    return services.referral_open(
+        actor=user,
+        household=existing,
+        new_household=new_household,
+        budget=budget_form.service_kwargs(),
+        **form.cleaned_data,
+    )
 
 
 @requires("referral.view")
@@ -661,12 +681,12 @@ def referral_action(request, pk, action):
     try:
         if action == "submit":
             services.referral_submit(referral=referral, actor=request.user)
-            messages.success(request, "Orientation transmise à la commission.")
+            messages.success(request, _("Orientation transmise à la commission."))
         elif action == "withdraw":
             services.referral_withdraw(
                 referral=referral, actor=request.user, reason=request.POST.get("reason", "")
             )
-            messages.success(request, "Orientation retirée.")
+            messages.success(request, _("Orientation retirée."))
         else:
             raise Http404
     except DomainError as error:
@@ -714,12 +734,12 @@ def referral_decide(request, pk):
             if request.POST.get("decision") == "approve" and approve_form.is_valid():
                 services.referral_approve(referral=referral, actor=request.user, **approve_form.cleaned_data)
                 messages.success(
-                    request, "Orientation accordée : le droit d'accès est ouvert et la carte émise."
+                    request, _("Orientation accordée : le droit d'accès est ouvert et la carte émise.")
                 )
                 return redirect("household_detail", pk=referral.household_id)
             if request.POST.get("decision") == "refuse" and refuse_form.is_valid():
                 services.referral_refuse(referral=referral, actor=request.user, **refuse_form.cleaned_data)
-                messages.success(request, "Orientation refusée.")
+                messages.success(request, _("Orientation refusée."))
                 return redirect("referral_queue")
         except DomainError as error:
             _show_domain_error(
@@ -752,7 +772,7 @@ def workshop_list(request):
         except DomainError as error:
             _show_domain_error(request, form, error)
         else:
-            messages.success(request, "Atelier créé.")
+            messages.success(request, _("Atelier créé."))
             return redirect("workshop_detail", pk=workshop.pk)
     queryset = Workshop.objects.select_related("site").prefetch_related("attendances").order_by("-starts_at")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -768,7 +788,7 @@ def workshop_detail(request, pk):
             | Q(cards__number=request.POST.get("household", "").replace(" ", ""), cards__is_active=True)
         ).first()
         if household is None:
-            messages.error(request, "Foyer introuvable (référence ou numéro de carte).")
+            messages.error(request, _("Foyer introuvable (référence ou numéro de carte)."))
         else:
             try:
                 services.attendance_record(
@@ -777,7 +797,9 @@ def workshop_detail(request, pk):
                     actor=request.user,
                     attended=request.POST.get("attended", "1") == "1",
                 )
-                messages.success(request, f"Présence enregistrée pour {household.display_name}.")
+                messages.success(
+                    request, _("Présence enregistrée pour %(name)s.") % {"name": household.display_name}
+                )
             except DomainError as error:
                 messages.error(request, error.message)
         return redirect("workshop_detail", pk=workshop.pk)
@@ -799,10 +821,63 @@ def home_block(request):
         return None
     today = timezone.localdate()
     return {
-        "title": "Bénéficiaires",
+        "title": _("Bénéficiaires"),
         "template": "frontend/beneficiaries/_home_block.html",
         "waiting": Referral.objects.filter(status=Referral.Status.SUBMITTED).count(),
         "ending": Entitlement.objects.filter(
             status=Entitlement.Status.ACTIVE, end__gte=today, end__lte=today + datetime.timedelta(days=14)
         ).count(),
     }
+
+
+class HouseholdEditForm(forms.Form):
+    display_name = forms.CharField(label=gettext_lazy("Nom du foyer"), max_length=160)
+    phone = forms.CharField(label=gettext_lazy("Téléphone"), max_length=30, required=False)
+    email = forms.EmailField(label=gettext_lazy("Courriel"), required=False)
+    address = forms.CharField(
+        label=gettext_lazy("Adresse"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    postcode = forms.CharField(label=gettext_lazy("Code postal"), max_length=10, required=False)
+    city = forms.CharField(label=gettext_lazy("Ville"), max_length=80, required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes (confidentielles)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@requires("household.manage")
+def household_edit(request, pk):
+    """Contact details, notes, and adding a person to the household."""
+    household = get_object_or_404(
+        Household.objects.prefetch_related("members"), pk=pk, anonymised_at__isnull=True
+    )
+    fields = ("display_name", "phone", "email", "address", "postcode", "city", "notes")
+    form = HouseholdEditForm(
+        request.POST if request.POST.get("part") == "household" else None,
+        initial={f: getattr(household, f) for f in fields},
+    )
+    member_form = MemberForm(request.POST if request.POST.get("part") == "member" else None, prefix="new")
+    if request.method == "POST":
+        try:
+            if request.POST.get("part") == "household" and form.is_valid():
+                services.household_update(household=household, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Foyer mis à jour."))
+                return redirect("household_detail", pk=household.pk)
+            if request.POST.get("part") == "member" and member_form.is_valid():
+                data = {k: v for k, v in member_form.cleaned_data.items() if k != "_filled"}
+                services.member_add(
+                    household=household,
+                    actor=request.user,
+                    confirm_not_duplicate=bool(request.POST.get("confirm_not_duplicate")),
+                    **data,
+                )
+                messages.success(request, _("Personne ajoutée au foyer."))
+                return redirect("household_detail", pk=household.pk)
+        except DomainError as error:
+            _show_domain_error(request, member_form if request.POST.get("part") == "member" else form, error)
+    return render(
+        request,
+        "frontend/beneficiaries/household_edit.html",
+        {"household": household, "form": form, "member_form": member_form},
+    )

@@ -106,6 +106,7 @@ def till(request):
             "cardSearch": reverse("till_household_search") + (f"?site={site.code}&q=" if site else "?q="),
             "sales": f"{api}sales/",
             "sessions": f"{api}cash-sessions/",
+            "tillDetail": f"{api}tills/__id__/",
             "close": f"{api}cash-sessions/__id__/close/",
             "zreport": f"{api}cash-sessions/__id__/z-report/",
             "catalogue": f"{api}sites/{site.pk}/catalogue/" if site else None,

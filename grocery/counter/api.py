@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from grocery.errors import DomainError, NotFound
 from grocery.models import CashSession, Limit, Payment, PricingRule, Refund, Sale, Site, Till
+from grocery.models.counter import ORIGIN_CHOICES
 
 from . import receipts, selectors, services
 from .services import limit_delete, limit_save, pricing_rule_delete, pricing_rule_save, till_save
@@ -549,7 +550,20 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 # --- Pricing rules and limits (managers) --------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "enum": [*PricingRule.Kind.values]})
+class PricingKindField(serializers.ChoiceField):
+    """Documented inline: other apps' "kind" enums have other values."""
+
+
+@extend_schema_field({"type": "string", "enum": ["", *dict(ORIGIN_CHOICES)]})
+class LotOriginField(serializers.ChoiceField):
+    """Documented inline: stock's "origin" enum has other labels."""
+
+
 class PricingRuleSerializer(serializers.ModelSerializer):
+    kind = PricingKindField(choices=PricingRule.Kind.choices, default=PricingRule.Kind.FIXED)
+    origin = LotOriginField(choices=ORIGIN_CHOICES, required=False, allow_blank=True)
+
     class Meta:
         model = PricingRule
         fields = ["id", "name", "site", "category", "origin", "kind", "rate", "is_active", "updated_at"]

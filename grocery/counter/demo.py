@@ -57,7 +57,7 @@ def _limits() -> None:
         ("huile", "1", "1", Limit.Period.MONTH),
         ("café", "1", "0", Limit.Period.VISIT),
     ):
-        product = Product.objects.filter(name__icontains=word, is_active=True).order_by("pk").first()
+        product = Product.objects.filter(name__istartswith=word, is_active=True).order_by("pk").first()
         if product is not None:
             Limit.objects.get_or_create(
                 name=f"{product.name} : limite",

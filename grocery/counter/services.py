@@ -975,6 +975,10 @@ def refund_create(
             if left <= 0:
                 break
 
+    # The household's month before the lots, in the sale path's order: no deadlock with a sale.
+    month = beneficiary_services.allowance_month_lock(
+        household_id=sale.household_id, on_date=timezone.localdate(sale.sold_at)
+    )
     refund = Refund.objects.create(
         sale=sale,
         session=session,
@@ -1012,9 +1016,6 @@ def refund_create(
             reason=reason,
             at=at,
         )
-    month = beneficiary_services.allowance_month_lock(
-        household_id=sale.household_id, on_date=timezone.localdate(sale.sold_at)
-    )
     beneficiary_services.allowance_month_record(
         month=month, paid=-amount_total, market=-market_total, visit=False, at=at
     )

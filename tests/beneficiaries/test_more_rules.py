@@ -134,3 +134,28 @@ def test_two_staff_approving_the_same_referral_open_one_entitlement(site):
     assert sorted(outcomes) == ["approved", "invalid_transition"]
     assert Entitlement.objects.count() == 1
     assert Entitlement.objects.get().monthly_allowance == Decimal("20.00")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_budget_updates_get_consecutive_versions():
+    household = household_with_members()
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def record():
+        try:
+            barrier.wait()
+            budget_for(household)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(household.budgets.values_list("number", flat=True)) == [1, 2, 3, 4]

@@ -282,3 +282,45 @@ def test_the_prescriber_pages_on_the_demo_data(page):
         client.get(reverse("referral_create") + f"?household={others.first().household_id}").status_code
         == 404
     )
+
+
+def test_editing_a_household_and_adding_a_person(page, ccas):
+    household = household_with_members()
+    client = page(ccas)
+    url = reverse("household_edit", args=[household.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "part": "member",
+            "new-first_name": "Jules",
+            "new-last_name": "Martin",
+            "new-birth_date": "2018-02-02",
+            "new-sex": "M",
+            "new-relationship": "child",
+        },
+    )
+    assert response.status_code == 302 and household.members.count() == 2
+    response = client.post(
+        url,
+        {
+            "part": "household",
+            "display_name": "Famille Martin",
+            "city": "Bayeux",
+            "notes": "Suivi budgétaire",
+        },
+    )
+    household.refresh_from_db()
+    assert (
+        response.status_code == 302 and household.city == "Bayeux" and household.notes == "Suivi budgétaire"
+    )
+    response = client.post(url, {"part": "household", "display_name": "", "email": "pas-un-courriel"})
+    text = response.content.decode()
+    assert "Nom du foyer : Ce champ est obligatoire." in text and "Courriel :" in text
+
+
+def test_malformed_parameters_are_not_errors(page, api, ccas):
+    household = household_with_members()
+    assert page(ccas).get(reverse("referral_create") + "?household=abc").status_code == 404
+    response = api(ccas).get(f"/api/v1/households/{household.pk}/budget/?version=abc")
+    assert response.status_code == 400 and "version" in response.json()["fields"]

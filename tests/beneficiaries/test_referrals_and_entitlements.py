@@ -129,14 +129,16 @@ def test_total_duration_is_capped(ccas, site):
     settings = BeneficiarySettings.get_solo()
     settings.max_renewals = 10
     settings.save()
-    entitlement = EntitlementFactory(
-        start=datetime.date(2024, 1, 1), end=datetime.date(2025, 9, 30), sites=[site]
-    )  # 21 months
+    from beneficiaries.dates import add_months, period_end
+
+    first_day = timezone.localdate().replace(day=1)
+    start = add_months(first_day, -20)
+    entitlement = EntitlementFactory(start=start, end=period_end(start, 21), sites=[site])  # 21 months
     with pytest.raises(DomainError) as error:
         entitlement_renew(entitlement=entitlement, actor=ccas, months=6)
     assert error.value.code == "max_duration_reached"
     renewal = entitlement_renew(entitlement=entitlement, actor=ccas, months=3)
-    assert renewal.end == datetime.date(2025, 12, 31)
+    assert renewal.end == period_end(start, 24)
 
 
 def test_a_renewal_is_made_once(ccas, site):
@@ -196,3 +198,23 @@ def test_api_actions_on_entitlements(api, ccas, site):
     assert response.status_code == 200 and response.json()["status"] == "ended"
     response = client.post(f"/api/v1/entitlements/{entitlement.pk}/end/", {"reason": "Fin"})
     assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
+
+
+def test_a_renewal_long_after_the_end_is_a_new_entry(ccas, site):
+    today = timezone.localdate()
+    recent = EntitlementFactory(
+        start=today - datetime.timedelta(days=100),
+        end=today - datetime.timedelta(days=10),
+        status="expired",
+        sites=[site],
+    )
+    assert entitlement_renew(entitlement=recent, actor=ccas).start == today - datetime.timedelta(days=9)
+    old = EntitlementFactory(
+        start=today - datetime.timedelta(days=200),
+        end=today - datetime.timedelta(days=110),
+        status="expired",
+        sites=[site],
+    )
+    with pytest.raises(DomainError) as error:
+        entitlement_renew(entitlement=old, actor=ccas)
+    assert error.value.code == "renewal_too_late"

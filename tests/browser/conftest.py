@@ -95,13 +95,21 @@ def browser_page(browser, live_server):
 
 
 @pytest.fixture
-def screenshot():
-    """`screenshot(page, "till-1-open")` writes docs/screenshots/till-1-open.png."""
+def screenshot(tmp_path):
+    """`screenshot(page, "till-1-open")` takes a picture of the page. It goes to
+    docs/screenshots/till-1-open.png (shown in the README) when that file does not exist yet or
+    with UPDATE_SCREENSHOTS=1; otherwise to the test's temporary folder, so that running the
+    suite does not rewrite committed pictures that only differ by a date or a number."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    update = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 
     def take(page, name: str):
         page.wait_for_timeout(400)  # let the scan flash fade
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        target = SCREENSHOTS / f"{name}.png"
+        if target.exists() and not update:
+            target = tmp_path / f"{name}.png"
+        page.screenshot(path=str(target))
+        assert target.stat().st_size > 10_000  # a real picture of the page, not a blank one
 
     return take
 

@@ -1,16 +1,20 @@
 """The till in a real browser against the real API: a whole sale with the keyboard alone, the
 allowance warning, an unknown barcode, an AZERTY scanner, going offline mid-sale, and closing
 the till. Screenshots of the main steps go to docs/screenshots/ (shown in the README)."""
+import datetime
 import json
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from grocery.models import CashSession, Sale
 from tests.browser import world as world_module
 from tests.browser.conftest import azerty_scan, scan, type_slowly
-from tests.factories.counter import TillFactory, open_session
+from tests.factories.beneficiaries import CardFactory, EntitlementFactory, HouseholdFactory
+from tests.factories.counter import LimitFactory, TillFactory, open_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,6 +135,7 @@ def test_an_allowance_refusal_is_shown_before_payment(browser_page, world, volun
     warning = page.text_content("#allowance-warning")
     assert "Dépassement du montant autorisé de 0,10\u00a0€" in warning
     screenshot(page, "till-6-allowance-warning")
+    assert page.is_disabled("#pay")
     page.keyboard.press("F4")
     assert "appelez le responsable" in page.text_content("#notice")
     assert not page.is_visible("dialog.payment")
@@ -367,3 +372,85 @@ def test_the_till_reopens_offline_after_a_reload(browser_page, world, volunteer,
     page.wait_for_function("document.querySelectorAll('#lines tr[data-key]').length === 1")
     assert page.text_content("#total-paid") == "0,47\u00a0€"
     page.context.set_offline(False)
+
+
+def test_a_household_without_a_valid_entitlement_is_stopped(browser_page, world, volunteer, session):
+    household = HouseholdFactory(display_name="Famille Lemoine")
+    started = timezone.localdate() - datetime.timedelta(days=120)
+    EntitlementFactory(
+        household=household, sites=[world.site], start=started,
+        end=started + datetime.timedelta(days=89), status="ended",
+    )
+    card = CardFactory(household=household)
+    page = till_page(browser_page, volunteer)
+    before = signals(page)
+    scan(page, card.number)
+    page.wait_for_selector("#household.household-bad")
+    wait_signal(page, before, "error")
+    assert "Droit d'accès terminé" in page.text_content("#household")
+    assert page.is_disabled("#pay")
+    before = signals(page)
+    scan(page, world.barcodes["riz"])
+    wait_signal(page, before, "error")
+    assert line_names(page) == []
+
+
+def test_a_till_opened_from_another_device_is_carried_on(browser_page, world, volunteer):
+    page = till_page(browser_page, volunteer)
+    assert page.is_visible("#open-form")
+    elsewhere = open_session(till=world.till, opened_by=volunteer)  # the other tablet, meanwhile
+    page.fill("input[data-denomination='20.00']", "1")
+    page.click("#open-submit")
+    page.wait_for_selector("#household.household-empty")
+    assert "déjà ouverte" in page.text_content("#notice")
+    assert page.text_content("#till-label") == f"Caisse 1 · session n° {elsewhere.pk}"
+    assert CashSession.objects.count() == 1
+
+
+def test_a_limit_is_shown_and_warned_before_payment(browser_page, world, volunteer, session, screenshot):
+    LimitFactory(name="Huile", product=world.products["huile"], quantity=Decimal("1"))
+    page = till_page(browser_page, volunteer)
+    scan(page, world.cards["martin"].number)
+    page.wait_for_selector("#household-name")
+    assert "Huile : encore 1 ce mois-ci" in page.text_content("#household .limits")
+    before = signals(page)
+    scan(page, world.barcodes["huile"])
+    wait_signal(page, before, "ok")
+    before = signals(page)
+    scan(page, world.barcodes["huile"])
+    wait_signal(page, before, "warn")
+    assert "Limite dépassée pour Huile" in page.text_content("#allowance-warning")
+    assert page.is_disabled("#pay")
+    screenshot(page, "till-11-limit")
+
+
+def test_a_sale_made_after_the_sign_in_expired_is_kept_and_sent_later(
+    browser_page, world, volunteer, session, live_server
+):
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    page = till_page(browser_page, volunteer)
+    scan(page, world.cards["martin"].number)
+    page.wait_for_selector("#household-name")
+    scan(page, world.barcodes["riz"])
+    page.wait_for_function("document.querySelectorAll('#lines tr[data-key]').length === 1")
+    Session.objects.all().delete()  # the sign-in expires during the sale
+    page.keyboard.press("F4")
+    page.wait_for_selector("dialog.payment")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Ticket provisoire (hors ligne)")
+    assert "reconnectez-vous" in page.text_content("#notice")
+    assert Sale.objects.count() == 0
+
+    client = Client()
+    client.force_login(volunteer)  # signed in again
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": cookie, "url": live_server.url}])
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_function("document.querySelector('#connection').textContent === 'En ligne'")
+    sale = Sale.objects.get()
+    assert sale.household.display_name == "Famille Martin" and str(sale.paid) == "0.47"

@@ -59,7 +59,8 @@ def build(site, *, till_name: str = "Caisse 1", extra_products: int = 0) -> Worl
         world.barcodes[short] = barcode.code
     for n in range(extra_products):
         product = ProductFactory(name=f"Article {n}", brand="", category=category)
-        BarcodeFactory(product=product)
+        world.products[f"article{n}"] = product
+        world.barcodes[f"article{n}"] = BarcodeFactory(product=product).code
         make_lot(product=product, location=location, quantity="100", origin=Lot.Origin.PURCHASE)
     for short, name, persons, allowance in HOUSEHOLDS:
         household = HouseholdFactory(display_name=name)

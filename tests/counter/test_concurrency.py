@@ -214,3 +214,32 @@ def test_receipt_numbers_have_no_gaps_under_concurrency(site, volunteer):
     )
     numbers = sorted(Sale.objects.values_list("receipt_number", flat=True))
     assert numbers == list(range(1, 9))
+
+
+def test_two_managers_refunding_one_sale_at_once_refund_it_once(site, volunteer, manager):
+    from grocery.counter.services import refund_create
+    from grocery.models import Refund
+
+    shop = make_shop(site=site, volunteer=volunteer, products=1, stock="10", allowance="500.00")
+    result = sale_job(
+        session=shop.session, card=shop.card, barcode=shop.barcodes[0], quantity="4", actor=volunteer
+    )()
+    sessions = tills_with_sessions(site, volunteer, 4)
+    results = run_concurrently(
+        [
+            (
+                lambda session=session: refund_create(
+                    sale_id=result.sale_id,
+                    reason="Retour",
+                    destination="stock",
+                    session_id=session.pk,
+                    actor=manager,
+                )
+            )
+            for session in sessions
+        ]
+    )
+    assert sum(1 for r in results if isinstance(r, Refund)) == 1
+    assert {getattr(r, "code", repr(r)) for r in results if not isinstance(r, Refund)} == {"already_refunded"}
+    assert Lot.objects.get(pk=shop.lots[0].pk).quantity_on_hand == Decimal("10")
+    assert AllowanceMonth.objects.get(household=shop.household).spent_paid == Decimal("0.00")

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories.beneficiaries import CardFactory, EntitlementFactory, HouseholdFactory
+from tests.factories.counter import TillFactory, open_session
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,22 @@ def test_the_service_worker_may_control_the_till_page(page, volunteer):
     assert response["Service-Worker-Allowed"] == "/caisse/"
     body = response.content.decode()
     assert '"/static/frontend/till/till.js"' in body and '"/caisse/"' in body
+
+
+def test_a_site_without_till_says_what_to_do(page, volunteer):
+    response = page(volunteer).get("/caisse/")
+    assert "Aucune caisse n'est déclarée pour Épicerie du Centre" in response.content.decode()
+    assert _config(response)["tills"] == []
+
+
+def test_the_page_lists_the_tills_with_their_open_session(
+    page, volunteer, site, django_assert_max_num_queries
+):
+    first, second = TillFactory(site=site, name="Caisse 1"), TillFactory(site=site, name="Caisse 2")
+    session = open_session(till=second, opened_by=volunteer)
+    client = page(volunteer)
+    with django_assert_max_num_queries(6):  # session, user, roles, site, tills, open sessions
+        tills = _config(client.get("/caisse/"))["tills"]
+    assert [(t["id"], t["name"]) for t in tills] == [(first.pk, "Caisse 1"), (second.pk, "Caisse 2")]
+    assert tills[0]["open_session"] is None
+    assert tills[1]["open_session"]["id"] == session.pk

@@ -66,6 +66,7 @@ function normaliseCatalogue(raw) {
 }
 
 async function loadCatalogue({ force = false } = {}) {
+  if (!config.urls.catalogue) return; // no site: the page says so
   const cached = await cache.get("catalogue");
   if (cached && !state.catalogue.version) state.catalogue = normaliseCatalogue(cached.data);
   if (!connection.online && !force) return;
@@ -192,6 +193,7 @@ function renderOpenScreen() {
   const select = $("#open-till");
   replace(select, config.tills.map((till) => h("option", { value: till.id }, till.name)));
   if (state.till) select.value = state.till.id;
+  $("#open-submit").disabled = config.tills.length === 0; // the page says a till must be created
   const slot = $("#open-count");
   replace(slot, denominationInputs("open"));
   const total = $("#open-total");
@@ -225,6 +227,22 @@ async function openSession(event) {
     notice("ok", `Caisse ouverte avec un fond de ${formatMoney(counted.total)}.`);
     nextHousehold();
   } catch (error) {
+    if (error instanceof Refused && error.code === "session_already_open") {
+      // Opened meanwhile from another device (or before a reload): carry on with that session.
+      try {
+        const { data: till } = await connection.request("GET", url(config.urls.tillDetail, { id: tillId }));
+        if (till.open_session) {
+          state.till = config.tills.find((t) => t.id === tillId) || { id: tillId, name: till.name };
+          state.session = { id: till.open_session };
+          await cache.set("session", { till: state.till, session: state.session, saved_at: new Date().toISOString() });
+          notice("info", "Cette caisse était déjà ouverte : la session en cours continue.");
+          nextHousehold();
+          return;
+        }
+      } catch {
+        /* fall through to the message */
+      }
+    }
     notice("error", error instanceof Offline ? "Impossible d'ouvrir la caisse sans réseau." : error.message);
   }
 }
@@ -380,6 +398,48 @@ function renderHousehold() {
 
 // ---------------------------------------------------------------- the sale
 
+function lineRow(line, price) {
+  const weighed = line.product.unit !== "piece";
+  return h(
+    "tr",
+    { dataset: { key: line.key, product: line.product.id } },
+    h(
+      "td.name",
+      {},
+      h("span.product-name", {}, line.product.name),
+      line.product.brand ? h("small.muted", {}, ` ${line.product.brand}`) : null,
+      line.product.givenFree ? h("span.badge.ok.free", {}, "gratuit") : null,
+    ),
+    h(
+      "td.qty",
+      {},
+      h("input.qty-input", {
+        type: "text",
+        inputmode: "decimal",
+        value: line.quantityMilli ? formatQuantity(line.quantityMilli, line.product.unit).replace(/ (kg|l)$/, "") : "",
+        placeholder: weighed ? "poids" : "",
+        "aria-label": weighed ? `Poids de ${line.product.name} (${line.product.unit})` : `Quantité de ${line.product.name}`,
+        onchange: (event) => changeQuantity(line.key, event.target),
+        onkeydown: (event) => {
+          if (event.key === "Enter") {
+            event.preventDefault();
+            event.target.blur();
+          }
+        },
+      }),
+      weighed ? h("span.unit", {}, line.product.unit) : null,
+    ),
+    h("td.num.market", {}, formatMoney(price.marketValue)),
+    h("td.num.paid", {}, formatMoney(price.paid)),
+    h("td.num.saving", {}, formatMoney(price.saving)),
+    h("td.remove", {}, h("button.remove-line", { type: "button", "aria-label": `Retirer ${line.product.name}`, onclick: () => removeLine(line.key) }, "✕")),
+  );
+}
+
+/**
+ * Draws the lines, touching only the rows that changed: a scan adds or updates one row, so the
+ * time to show it does not grow with the length of the sale.
+ */
 function renderLines() {
   const body = $("#lines");
   const sale = state.sale;
@@ -387,47 +447,28 @@ function renderLines() {
     replace(body, h("tr.empty", {}, h("td", { colspan: "6" }, sale ? "Scannez les articles." : "")));
     return;
   }
-  replace(
-    body,
-    sale.lines.map((line) => {
-      const price = sale.priced(line);
-      const weighed = line.product.unit !== "piece";
-      return h(
-        "tr",
-        { dataset: { key: line.key, product: line.product.id }, class: line.key === sale.lastKey ? "last" : null },
-        h(
-          "td.name",
-          {},
-          h("span.product-name", {}, line.product.name),
-          line.product.brand ? h("small.muted", {}, ` ${line.product.brand}`) : null,
-          line.product.givenFree ? h("span.badge.ok.free", {}, "gratuit") : null,
-        ),
-        h(
-          "td.qty",
-          {},
-          h("input.qty-input", {
-            type: "text",
-            inputmode: "decimal",
-            value: line.quantityMilli ? formatQuantity(line.quantityMilli, line.product.unit).replace(/ (kg|l)$/, "") : "",
-            placeholder: weighed ? "poids" : "",
-            "aria-label": weighed ? `Poids de ${line.product.name} (${line.product.unit})` : `Quantité de ${line.product.name}`,
-            onchange: (event) => changeQuantity(line.key, event.target),
-            onkeydown: (event) => {
-              if (event.key === "Enter") {
-                event.preventDefault();
-                event.target.blur();
-              }
-            },
-          }),
-          weighed ? h("span.unit", {}, line.product.unit) : null,
-        ),
-        h("td.num.market", {}, formatMoney(price.marketValue)),
-        h("td.num.paid", {}, formatMoney(price.paid)),
-        h("td.num.saving", {}, formatMoney(price.saving)),
-        h("td.remove", {}, h("button.remove-line", { type: "button", "aria-label": `Retirer ${line.product.name}`, onclick: () => removeLine(line.key) }, "✕")),
-      );
-    }),
-  );
+  body.querySelector("tr.empty")?.remove();
+  const existing = new Map([...body.children].map((row) => [row.dataset.key, row]));
+  let previous = null;
+  for (const line of sale.lines) {
+    const price = sale.priced(line);
+    const signature = `${line.quantityMilli}|${price.paid}|${price.marketValue}`;
+    let row = existing.get(String(line.key));
+    existing.delete(String(line.key));
+    if (!row || row.dataset.signature !== signature) {
+      const fresh = lineRow(line, price);
+      fresh.dataset.signature = signature;
+      if (row) row.replaceWith(fresh);
+      row = fresh;
+    }
+    row.classList.toggle("last", line.key === sale.lastKey);
+    const expectedPlace = previous ? previous.nextSibling : body.firstChild;
+    if (expectedPlace !== row) body.insertBefore(row, expectedPlace);
+    previous = row;
+  }
+  for (const row of existing.values()) row.remove();
+  const last = sale.lastKey !== undefined ? body.querySelector(`tr[data-key="${sale.lastKey}"]`) : null;
+  last?.scrollIntoView({ block: "nearest" });
 }
 
 function renderTotals() {
@@ -456,12 +497,17 @@ function renderTotals() {
     messages.push(`Attention : il ne restera que ${formatMoney(allowance.remainingAfter)} sur le montant autorisé.`);
   }
   for (const problem of limitProblems) {
-    messages.push(`Limite dépassée pour ${problem.limit.label} : ${formatQuantity(problem.left, "piece")} autorisé(s) encore.`);
+    const period = PERIOD_LABELS[problem.limit.period] || "";
+    messages.push(
+      `Limite dépassée pour ${problem.limit.label} : ${formatQuantity(problem.left, "piece")} encore autorisé ${period}, ${formatQuantity(problem.wanted, "piece")} dans la vente.`,
+    );
   }
   warning.hidden = messages.length === 0;
   warning.className = `allowance-warning ${allowance.state === "over" || limitProblems.length ? "bad" : "warn"}`;
   warning.textContent = messages.join(" ");
-  payButton.disabled = sale.isEmpty || sale.household.problems.length > 0;
+  // Over the allowance or a limit: only a manager may go on (with a reason), so the button says so.
+  const blocked = (allowance.state === "over" || limitProblems.length > 0) && !config.user.canOverride;
+  payButton.disabled = sale.isEmpty || sale.household.problems.length > 0 || blocked;
 }
 
 function renderSale() {
@@ -727,15 +773,27 @@ async function submitSale(payments, overrideReason) {
     signal("ok");
     showReceipt({ online: true, sale: data });
   } catch (error) {
-    if (error instanceof Refused) {
+    if (error instanceof Refused && (error.code === "session_closed" || error.code === "unknown_session")) {
+      // Closed from elsewhere: the sale is kept on screen, the till must be opened again first.
+      signal("error");
+      state.session = null;
+      await cache.set("session", { till: state.till, session: null, saved_at: new Date().toISOString() });
+      notice("error", `${error.message} Ouvrez une nouvelle session, puis scannez à nouveau la carte.`);
+      renderOpenScreen();
+      show("open");
+      return;
+    }
+    if (error instanceof Refused && error.status !== 401 && error.status !== 403) {
       signal("error");
       const line = Number.isInteger(error.body.line) ? sale.lines[error.body.line] : null;
       notice("error", `Vente refusée : ${error.message}${line ? ` (${line.product.name})` : ""}`);
       if (line) $(`tr[data-key="${line.key}"]`)?.classList.add("refused");
       return;
     }
-    if (!(error instanceof Offline)) throw error;
-    // The server did not answer: the sale waits in the queue with its UUID, sold now.
+    const signedOut = error instanceof Refused && (error.status === 401 || error.status === 403);
+    if (!(error instanceof Offline) && !signedOut) throw error;
+    // The server did not answer (or no longer knows who we are): the sale waits in the queue
+    // with its UUID, sold now, and is sent once the till is back online and signed in.
     body.sold_at = new Date().toISOString();
     await queue.add({
       id: body.id,
@@ -751,6 +809,9 @@ async function submitSale(payments, overrideReason) {
     await refreshPending();
     signal("warn");
     showReceipt({ online: false, sale, payments, soldAt: body.sold_at });
+    if (signedOut) {
+      notice("error", "Votre connexion a expiré : reconnectez-vous (Déconnexion puis Connexion) ; la vente est gardée et sera envoyée ensuite.");
+    }
   } finally {
     state.busy = false;
     renderTotals();
@@ -788,7 +849,7 @@ function showReceipt(receipt) {
         h("span", {}, "Rendu : ", h("strong#receipt-change", {}, formatMoney(parseDecimal(data.change_due ?? "0", 2)))),
         data.remaining_allowance != null ? h("span", {}, "Reste ce mois : ", h("strong", {}, formatMoney(parseDecimal(data.remaining_allowance, 2)))) : null,
       ),
-      receiptLink ? h("a.button#print-receipt", { href: receiptLink, target: "_blank", rel: "noopener" }, "Imprimer le ticket") : null,
+      receiptLink ? h("a.button#print-receipt", { href: receiptLink, target: "_blank", rel: "noopener" }, "Imprimer le ticket ", h("kbd", {}, "F9")) : null,
     );
   } else {
     const sale = receipt.sale;
@@ -1102,6 +1163,9 @@ function onShortcut(event) {
     event.preventDefault();
     if (state.screen === "receipt") nextHousehold();
     else if (state.screen === "sale") cancelSale();
+  } else if (event.key === "F9" && state.screen === "receipt") {
+    event.preventDefault();
+    $("#print-receipt")?.click();
   } else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z" && !inField) {
     event.preventDefault();
     undoLast();
@@ -1153,6 +1217,10 @@ async function start() {
     show("open");
   }
   if (state.pendingCount && connection.online) replayQueue();
+  // Sales still queued while the server answers (e.g. signed in again in another tab): retry now and then.
+  setInterval(() => {
+    if (connection.online && state.pendingCount) replayQueue();
+  }, 30_000);
   document.body.dataset.ready = "1";
 }
 
