@@ -64,6 +64,18 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager_by_default():
+    """Tasks run in-process unless a test asks for the real worker (tests/jobs `run_task`,
+    `real_worker`), whatever REDIS_URL says: no test waits on a broker by accident."""
+    from grocery.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def site(db):
     return SiteFactory(name="Épicerie du Centre", code="centre")

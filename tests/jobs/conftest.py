@@ -106,15 +106,6 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     worker.stop()
 
 
-@pytest.fixture(autouse=True)
-def _celery_eager_by_default():
-    """Tasks run in-process unless a test asks for the worker (whatever REDIS_URL says)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
 @pytest.fixture(
     params=[
         "eager",
