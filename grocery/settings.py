@@ -185,6 +185,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` or an `origin`: name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerKindEnum": "grocery.models.core.PartnerOrganisation.Kind",
+        "PricingRuleKindEnum": "grocery.models.counter.PricingRule.Kind",
+        "LocationKindEnum": "stock.models.ledger.Location.Kind",
+        "MovementKindEnum": "stock.models.ledger.Movement.Kind",
+        "LotOriginEnum": "stock.models.ledger.Lot.Origin",
+        "BarcodeKindEnum": "stock.models.catalogue.Barcode.Kind",
+        "BudgetLineKindEnum": "beneficiaries.models.budgets.BudgetLine.Kind",
+        "GoalKindEnum": "beneficiaries.models.goals.Goal.Kind",
+    },
 }
 
 LOGGING = {
