@@ -34,8 +34,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Benchmarks run on demand, never in the suite: `make bench BENCH=sale_bench BENCH_ARGS=--help`.
+BENCH ?= sale_bench
 bench: setup
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/$(BENCH).py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

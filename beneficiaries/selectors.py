@@ -129,7 +129,7 @@ def allowance_month_view(*, household_id: int, entitlement: Entitlement | None, 
 
 
 def card_lookup_payload(card: Card, *, on_date: date | None = None) -> dict:
-    """Exactly what the till needs about a card, nothing sensitive (CONTRACT.md)."""
+    """Exactly what the till needs about a card, nothing sensitive: the card lookup of the API."""
     on_date = on_date or timezone.localdate()
     household = card.household
     entitlement = entitlement_current(household_id=household.pk, on_date=on_date)
