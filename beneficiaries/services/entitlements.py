@@ -403,7 +403,8 @@ def allowance_month_lock_held(
         settings = BeneficiarySettings.get_solo()
         try:
             with transaction.atomic():
-                AllowanceMonth.objects.create(
+                # The inserted row is ours (locked) until commit: no need to read it again.
+                row = AllowanceMonth.objects.create(
                     household_id=household_id,
                     month=month,
                     entitlement=entitlement,
@@ -412,8 +413,8 @@ def allowance_month_lock_held(
                     carried_over=_carry_over(household_id, month, settings),
                 )
         except IntegrityError:
-            pass  # another till created it first: lock theirs
-        row = queryset.get(household_id=household_id, month=month)
+            # Another till created it first: lock theirs.
+            row = queryset.get(household_id=household_id, month=month)
     elif entitlement is not None and row.entitlement_id != entitlement.pk:
         row.entitlement = entitlement
         row.basis = entitlement.allowance_basis
