@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,6 +77,28 @@ def entitlement_active_on(
     if site_id is not None:
         queryset = queryset.filter(sites__id=site_id)
     return queryset.order_by("-start").first()
+
+
+def entitlements_active_on(
+    *, household_id: int, on_date: date, site_id: int
+) -> tuple[Entitlement | None, Entitlement | None]:
+    """`entitlement_active_on` with and without the site, in one query: (at the site, any site).
+
+    The sale needs both: the one at its site says the household may buy there, the other is
+    what its allowance month follows (`allowance_month_lock_held`).
+    """
+    at_site = Entitlement.sites.through.objects.filter(entitlement_id=OuterRef("pk"), site_id=site_id)
+    rows = list(
+        Entitlement.objects.filter(
+            household_id=household_id,
+            status=Entitlement.Status.ACTIVE,
+            start__lte=on_date,
+            end__gte=on_date,
+        )
+        .annotate(at_site=Exists(at_site))
+        .order_by("-start")
+    )
+    return next((row for row in rows if row.at_site), None), (rows[0] if rows else None)
 
 
 def entitlement_current(*, household_id: int, on_date: date) -> Entitlement | None:

@@ -3,6 +3,7 @@ does, each in one transaction, each refusing bad input with a coded DomainError.
 
 from .entitlements import (
     allowance_month_lock,
+    allowance_month_lock_held,
     allowance_month_record,
     card_issue,
     card_reissue,
@@ -38,6 +39,7 @@ from .referrals import (
 
 __all__ = [
     "allowance_month_lock",
+    "allowance_month_lock_held",
     "allowance_month_record",
     "attendance_record",
     "budget_access_record",

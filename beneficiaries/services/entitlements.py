@@ -375,17 +375,36 @@ def allowance_month_lock(*, household_id: int, on_date: date) -> AllowanceMonth:
     still reach its month): checking that the household may buy is the caller's job
     (`entitlement_active_on` with the till's site). Call it inside the sale's transaction.
     """
+    return allowance_month_lock_held(
+        household_id=household_id,
+        on_date=on_date,
+        entitlement=entitlement_active_on(household_id=household_id, on_date=on_date),
+    )
+
+
+def allowance_month_lock_held(
+    *, household_id: int, on_date: date, entitlement: Entitlement | None
+) -> AllowanceMonth:
+    """`allowance_month_lock` for a caller already inside its transaction that has read
+    `entitlement` (the household's active entitlement on `on_date`, any site) itself.
+
+    No savepoint of its own on the common path (the row exists): a refusal here aborts the
+    caller's whole transaction anyway. Only the first use of the month creates the row, inside
+    a savepoint so that losing the creation race to another till can be recovered from.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allowance_month_lock_held must run inside a transaction.")
     month = first_of_month(on_date)
     queryset = AllowanceMonth.objects.select_for_update()
     row = queryset.filter(household_id=household_id, month=month).first()
-    entitlement = entitlement_active_on(household_id=household_id, on_date=on_date)
     if row is None:
         if entitlement is None:
             raise Conflict(_("Ce foyer n'a pas de droit d'accès actif à cette date."), "entitlement_inactive")
         settings = BeneficiarySettings.get_solo()
         try:
             with transaction.atomic():
-                AllowanceMonth.objects.create(
+                # The inserted row is ours (locked) until commit: no need to read it again.
+                row = AllowanceMonth.objects.create(
                     household_id=household_id,
                     month=month,
                     entitlement=entitlement,
@@ -394,8 +413,8 @@ def allowance_month_lock(*, household_id: int, on_date: date) -> AllowanceMonth:
                     carried_over=_carry_over(household_id, month, settings),
                 )
         except IntegrityError:
-            pass  # another till created it first: lock theirs
-        row = queryset.get(household_id=household_id, month=month)
+            # Another till created it first: lock theirs.
+            row = queryset.get(household_id=household_id, month=month)
     elif entitlement is not None and row.entitlement_id != entitlement.pk:
         row.entitlement = entitlement
         row.basis = entitlement.allowance_basis

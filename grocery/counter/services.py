@@ -391,7 +391,7 @@ def _sale_record_new(
     household = card.household
 
     on_date = timezone.localdate(sold_at)
-    entitlement = beneficiary_selectors.entitlement_active_on(
+    entitlement, entitlement_any_site = beneficiary_selectors.entitlements_active_on(
         household_id=household.pk, on_date=on_date, site_id=site.pk
     )
     if entitlement is None:
@@ -400,7 +400,9 @@ def _sale_record_new(
             f"Ce foyer n'a pas de droit d'accès actif le {on_date:%d/%m/%Y} dans cette épicerie.",
             "entitlement_inactive",
         )
-    month = beneficiary_services.allowance_month_lock(household_id=household.pk, on_date=on_date)
+    month = beneficiary_services.allowance_month_lock_held(
+        household_id=household.pk, on_date=on_date, entitlement=entitlement_any_site
+    )
 
     resolved = _resolve_products(lines)
     settings = CounterSettings.get_solo()
@@ -570,10 +572,14 @@ def _sale_record_new(
         ]
     )
     entries: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    taken_lots = {}
     for line in sale_lines:
         for lot, quantity, _past, _rate in line.allocations:
             entries[lot.pk] -= quantity
-    stock_services.movements_record(
+            taken_lots[lot.pk] = lot
+    # The lots were locked by allocate_products and the allocation never exceeds what they hold.
+    stock_services.movements_record_locked(
+        locked_lots=taken_lots.values(),
         entries=sorted(entries.items()),
         kind="sale",
         document_type="sale",

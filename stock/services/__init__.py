@@ -21,7 +21,7 @@ from .donations import (
     origin_for_partner,
     pickup_use_by_ok,
 )
-from .ledger import check_quantity, lot_receive, movements_record
+from .ledger import check_quantity, lot_receive, movements_record, movements_record_locked
 from .operations import (
     purchase_create,
     purchase_receive,
@@ -49,6 +49,7 @@ __all__ = [
     "location_create",
     "lot_receive",
     "movements_record",
+    "movements_record_locked",
     "origin_for_partner",
     "pickup_use_by_ok",
     "product_create",

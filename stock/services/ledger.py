@@ -64,6 +64,51 @@ def movements_record(
     A lot that would go below zero is refused by the database's check constraint, turned into
     `out_of_stock` (409), and nothing is written.
     """
+    return _movements_write(
+        entries=entries,
+        kind=kind,
+        document_type=document_type,
+        document_id=document_id,
+        actor=actor,
+        reason=reason,
+        at=at,
+        locked_lots=None,
+    )
+
+
+def movements_record_locked(
+    *,
+    locked_lots: Iterable[Lot],
+    entries: Iterable[tuple[int, Decimal]],
+    kind: str,
+    document_type: str,
+    document_id: str,
+    actor=None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> list[Movement]:
+    """`movements_record` for a caller inside its transaction that has already locked the lots
+    (SELECT … FOR UPDATE, in id order) and checked their quantities: the sale. No second lock
+    and no savepoint; the database's check constraint still refuses a negative quantity, and
+    that IntegrityError aborts the caller's transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("movements_record_locked must run inside a transaction.")
+    return _movements_write(
+        entries=entries,
+        kind=kind,
+        document_type=document_type,
+        document_id=document_id,
+        actor=actor,
+        reason=reason,
+        at=at,
+        locked_lots=list(locked_lots),
+    )
+
+
+def _movements_write(
+    *, entries, kind, document_type, document_id, actor, reason, at, locked_lots
+) -> list[Movement]:
     if kind not in Movement.Kind.values:
         raise DomainError.for_field("kind", "Type de mouvement inconnu.", "invalid_kind")
     entries = [(int(lot_id), _quantity(quantity)) for lot_id, quantity in entries]
@@ -83,13 +128,25 @@ def movements_record(
     for lot_id, quantity in entries:
         deltas[lot_id] += quantity
 
-    lots = {
-        row["pk"]: row
-        for row in Lot.objects.select_for_update()
-        .filter(pk__in=deltas)
-        .order_by("pk")
-        .values("pk", "site_id", "product_id", "quantity_on_hand")
-    }
+    if locked_lots is None:
+        lots = {
+            row["pk"]: row
+            for row in Lot.objects.select_for_update()
+            .filter(pk__in=deltas)
+            .order_by("pk")
+            .values("pk", "site_id", "product_id", "quantity_on_hand")
+        }
+    else:
+        lots = {
+            lot.pk: {
+                "pk": lot.pk,
+                "site_id": lot.site_id,
+                "product_id": lot.product_id,
+                "quantity_on_hand": lot.quantity_on_hand,
+            }
+            for lot in locked_lots
+            if lot.pk in deltas
+        }
     missing = set(deltas) - set(lots)
     if missing:
         raise NotFound(f"Lot introuvable : {', '.join(map(str, sorted(missing)))}.", "unknown_lot")
@@ -101,7 +158,10 @@ def movements_record(
             output_field=QUANTITY_FIELD,
         )
         try:
-            with transaction.atomic():
+            # Without locked lots, a savepoint lets a refusal be reported as `out_of_stock`; a
+            # caller holding the locks has checked the quantities, so a failure here can only
+            # abort its whole transaction, and the savepoint would be two statements for nothing.
+            with transaction.atomic(savepoint=locked_lots is None):
                 Lot.objects.filter(pk__in=changed).update(
                     # Round: SQLite computes in floating point; 0.3 - 0.1 - 0.2 must be 0, not -2e-17.
                     quantity_on_hand=Round(
@@ -109,6 +169,8 @@ def movements_record(
                     )
                 )
         except IntegrityError:
+            if locked_lots is not None:
+                raise
             short = {
                 lot_id: lots[lot_id]["quantity_on_hand"]
                 for lot_id, delta in changed.items()

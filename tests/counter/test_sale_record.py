@@ -423,4 +423,4 @@ def test_a_sale_runs_a_bounded_number_of_queries(api, volunteer, site, django_as
 
 #: Queries of a sale (with a limit to check), including the creation of the household's month
 #: row on its first sale of the month and the savepoints of the functions it calls.
-QUERIES_MAX = 40
+QUERIES_MAX = 28
