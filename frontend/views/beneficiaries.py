@@ -40,7 +40,9 @@ MEMBER_ROWS = 6
 # --- Forms -------------------------------------------------------------------------------------
 
 
-class HouseholdForm(forms.Form):
+class HouseholdContactForm(forms.Form):
+    """The household's name and contact details, shared by registration and editing."""
+
     display_name = forms.CharField(label=gettext_lazy("Nom du foyer"), max_length=160)
     phone = forms.CharField(label=gettext_lazy("Téléphone"), max_length=30, required=False)
     email = forms.EmailField(label=gettext_lazy("Courriel"), required=False)
@@ -49,6 +51,9 @@ class HouseholdForm(forms.Form):
     )
     postcode = forms.CharField(label=gettext_lazy("Code postal"), max_length=10, required=False)
     city = forms.CharField(label=gettext_lazy("Ville"), max_length=80, required=False)
+
+
+class HouseholdForm(HouseholdContactForm):
     consent = forms.BooleanField(
         label=gettext_lazy("La personne a donné son accord au traitement de ses données"),
         required=True,
@@ -830,15 +835,7 @@ def home_block(request):
     }
 
 
-class HouseholdEditForm(forms.Form):
-    display_name = forms.CharField(label=gettext_lazy("Nom du foyer"), max_length=160)
-    phone = forms.CharField(label=gettext_lazy("Téléphone"), max_length=30, required=False)
-    email = forms.EmailField(label=gettext_lazy("Courriel"), required=False)
-    address = forms.CharField(
-        label=gettext_lazy("Adresse"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    postcode = forms.CharField(label=gettext_lazy("Code postal"), max_length=10, required=False)
-    city = forms.CharField(label=gettext_lazy("Ville"), max_length=80, required=False)
+class HouseholdEditForm(HouseholdContactForm):
     notes = forms.CharField(
         label=gettext_lazy("Notes (confidentielles)"),
         required=False,

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -886,10 +886,8 @@ def donation_create(request):
 
 
 def _visible_donation(request, pk) -> Donation:
-    donation = selectors.donations_visible_to(request.user).filter(pk=pk).first()
-    if donation is None:
-        raise Http404
-    return donation
+    """Another partner's donation is a 404, never a 403: its existence is not told."""
+    return get_object_or_404(selectors.donations_visible_to(request.user), pk=pk)
 
 
 @requires("donation.log")
@@ -1051,10 +1049,7 @@ def attestation_issue(request):
 
 
 def _visible_attestation(request, pk):
-    attestation = selectors.attestations_visible_to(request.user).filter(pk=pk).first()
-    if attestation is None:
-        raise Http404
-    return attestation
+    return get_object_or_404(selectors.attestations_visible_to(request.user), pk=pk)
 
 
 @requires("attestation.view")
